@@ -1,0 +1,81 @@
+"""Writes for tenancy: every change goes through a named action here."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.models import ApiKey, KeyKind, Membership, Organisation, Project, Role
+
+KEY_PREFIX = "iop"
+
+
+class TenancyError(ValueError):
+    """A tenancy action was refused (duplicate name, unknown project, …)."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    plaintext: str  # shown once, never stored
+
+
+def hash_key(plaintext: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is safe; the prefix makes lookups O(1).
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def organisation_get_or_create(name: str) -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(name=name.strip())
+    return organisation
+
+
+@transaction.atomic
+def project_create(name: str, organisation_name: str = "Default") -> Project:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise TenancyError("a project name is 1–120 characters")
+    slug = slugify(name)
+    if not slug:
+        raise TenancyError(f"project name {name!r} has no letters or digits")
+    if Project.objects.filter(name=name).exists() or Project.objects.filter(slug=slug).exists():
+        raise TenancyError(f"a project named {name!r} already exists")
+    return Project.objects.create(organisation=organisation_get_or_create(organisation_name), name=name, slug=slug)
+
+
+def membership_set(project: Project, user, role: str) -> Membership:
+    if role not in Role.values:
+        raise TenancyError(f"unknown role {role!r}; one of {', '.join(Role.values)}")
+    membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    return membership
+
+
+def api_key_create(project: Project, *, kind: str = KeyKind.INGEST, name: str = "", role: str = "",
+                   created_by=None) -> IssuedKey:
+    if kind == KeyKind.READ and role not in Role.values:
+        raise TenancyError("a read key needs a role")
+    public = secrets.token_hex(6)
+    plaintext = f"{KEY_PREFIX}_{public}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(project=project, kind=kind, role=role if kind == KeyKind.READ else "",
+                                name=name or f"{kind} key", prefix=public, key_hash=hash_key(plaintext),
+                                created_by=created_by)
+    return IssuedKey(key=key, plaintext=plaintext)
+
+
+def api_key_revoke(key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_key_authenticate(plaintext: str, kind: str) -> ApiKey | None:
+    """The live key of this kind matching ``plaintext``, or None. Constant-time on the hash."""
+    parts = plaintext.split("_")
+    if len(parts) < 3 or parts[0] != KEY_PREFIX or len(plaintext) > 200:
+        return None
+    key = ApiKey.objects.select_related("project").filter(prefix=parts[1], kind=kind, revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, hash_key(plaintext)):
+        return None
+    return key

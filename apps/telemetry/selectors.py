@@ -1,0 +1,35 @@
+"""Reads of ingest accounting and stored telemetry (through warehouse named queries)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from warehouse import get_warehouse
+
+SIGNALS = ("traces", "metrics", "logs")
+
+
+@dataclass(frozen=True)
+class SignalAccounting:
+    signal: str
+    requests: int
+    accepted: int
+    rejected: int
+    rejected_requests: int
+
+
+def ingest_accounting(project_id: int, start: datetime, end: datetime) -> list[SignalAccounting]:
+    """Per-signal totals for one project, zeros for signals with no traffic."""
+    frame = get_warehouse().run_query("telemetry.ingest_accounting", project_id=project_id, start=start, end=end)
+    rows = {row["signal"]: row for row in frame.iter_rows(named=True)} if not frame.is_empty() else {}
+    return [
+        SignalAccounting(signal, *(int(rows.get(signal, {}).get(k, 0)) for k in
+                                   ("requests", "accepted", "rejected", "rejected_requests")))
+        for signal in SIGNALS
+    ]
+
+
+def spans_in_window(project_id: int, start: datetime, end: datetime, limit: int = 1000) -> pl.DataFrame:
+    return get_warehouse().run_query("telemetry.spans_in_window", project_id=project_id, start=start, end=end,
+                                     limit=limit)

@@ -1,0 +1,56 @@
+"""Run uvicorn servers and the gRPC receiver in one asyncio loop, with one shutdown path.
+
+Used by ``manage.py serve`` (everything, embedded) and by the distributed entry points
+(``manage.py ingest`` and ``manage.py web``).
+"""
+
+import asyncio
+import logging
+import signal
+import socket
+from contextlib import nullcontext
+
+import uvicorn
+
+logger = logging.getLogger(__name__)
+
+
+class QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to us (several servers share one loop)."""
+
+    def capture_signals(self):
+        return nullcontext()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_server(app, sock: socket.socket, http_impl: str = "auto") -> tuple[QuietServer, socket.socket]:
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", http=http_impl,
+                            timeout_keep_alive=75, limit_concurrency=2048)
+    return QuietServer(config), sock
+
+
+async def run_until_signalled(servers: list[tuple[QuietServer, socket.socket]], on_stop, on_ready=None) -> None:
+    """Serve until SIGTERM/SIGINT, then stop servers and await ``on_stop()`` (flushes)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
+    if on_ready is not None:
+        while not all(server.started for server, _ in servers):
+            await asyncio.sleep(0.02)
+        on_ready()
+    await stop.wait()
+    logger.info("shutting down: draining requests and flushing acknowledged data")
+    for server, _ in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await on_stop()

@@ -1,0 +1,153 @@
+"""Django settings: wiring only, every value from the environment (see .env.example)."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from inferops_site.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("INFEROPS_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+DEBUG = env_bool("INFEROPS_DEBUG", False)
+SECRET_KEY = env_str("INFEROPS_SECRET_KEY", "insecure-dev-key-change-me" if DEBUG else "")
+if not SECRET_KEY:
+    # Embedded mode generates and keeps a key in the data folder so that two commands suffice.
+    _key_file = DATA_DIR / "secret_key"
+    if not _key_file.exists():
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+
+ALLOWED_HOSTS = env_list("INFEROPS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("INFEROPS_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "channels",
+    "apps.core",
+    "apps.telemetry",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "inferops_site.urls"
+ASGI_APPLICATION = "inferops_site.asgi.application"
+WSGI_APPLICATION = "inferops_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite in the data folder by default; DATABASE_URL=postgres://... in distributed mode.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'inferops.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_SECURE = env_bool("INFEROPS_SECURE_COOKIES", not DEBUG and env_bool("INFEROPS_HTTPS", False))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "InferOps API", "VERSION": "0.1.0"}
+
+# --- ClickHouse warehouse -------------------------------------------------------------------
+# chdb:///path (embedded, default) or clickhouse://user:pass@host:9000/db (server / cluster).
+CLICKHOUSE_URL = env_str("CLICKHOUSE_URL", f"chdb://{DATA_DIR / 'clickhouse'}")
+CLICKHOUSE_CLUSTER = env_str("CLICKHOUSE_CLUSTER", "")
+CLICKHOUSE_MAX_MEMORY_BYTES = env_int("CLICKHOUSE_MAX_MEMORY_BYTES", 2 * 1024**3, minimum=0)
+RETENTION_DAYS = {
+    "traces": env_int("INFEROPS_RETENTION_TRACES_DAYS", 30, minimum=1),
+    "metrics": env_int("INFEROPS_RETENTION_METRICS_DAYS", 30, minimum=1),
+    "logs": env_int("INFEROPS_RETENTION_LOGS_DAYS", 14, minimum=1),
+    "rollups": env_int("INFEROPS_RETENTION_ROLLUPS_DAYS", 400, minimum=1),
+    "guardrails": env_int("INFEROPS_RETENTION_GUARDRAILS_DAYS", 400, minimum=1),
+}
+
+# --- Ingest ---------------------------------------------------------------------------------
+INGEST_HOST = env_str("INFEROPS_INGEST_HOST", "127.0.0.1")
+WEB_HOST = env_str("INFEROPS_WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("INFEROPS_WEB_PORT", 8000, minimum=0, maximum=65535)
+OTLP_GRPC_PORT = env_int("INFEROPS_OTLP_GRPC_PORT", 4317, minimum=0, maximum=65535)
+OTLP_HTTP_PORT = env_int("INFEROPS_OTLP_HTTP_PORT", 4318, minimum=0, maximum=65535)
+INGEST_MAX_BODY_BYTES = env_int("INFEROPS_INGEST_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
+INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 65536, minimum=1)
+INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 100, minimum=1)
+INGEST_MAX_PENDING_BYTES = env_int("INFEROPS_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024, minimum=1024)
+INGEST_RETRY_AFTER_S = env_int("INFEROPS_INGEST_RETRY_AFTER_S", 2, minimum=1)
+
+# --- Celery and Channels --------------------------------------------------------------------
+# Embedded mode: in-process broker and channel layer; distributed mode: Redis.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
+CELERY_TASK_IGNORE_RESULT = True
+CHANNEL_LAYERS = (
+    {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("INFEROPS_LOG_LEVEL", "INFO")},
+    "loggers": {"uvicorn.access": {"level": "WARNING"}},
+}
+LOGIN_REDIRECT_URL = '/'
+LOGOUT_REDIRECT_URL = '/'

@@ -1,0 +1,59 @@
+"""The transport-independent ingest path: authenticate → decompress → decode → group commit → ack."""
+
+import asyncio
+import logging
+
+from ingest import auth
+from ingest.committer import GroupCommitter
+from ingest.decode import Decoded, decode, decompress
+from ingest.envelope import envelope
+from ingest.errors import BadPayload, IngestError, Overloaded, PayloadTooLarge
+
+logger = logging.getLogger(__name__)
+INLINE_DECODE_BYTES = 1 << 20  # bigger bodies decode off the event loop
+
+
+class IngestService:
+    def __init__(self, committers: dict[str, GroupCommitter], max_body_bytes: int):
+        self.committers = committers
+        self.max_body_bytes = max_body_bytes
+
+    async def authenticate(self, headers: dict[str, str]) -> int:
+        key = auth.extract_key(headers)
+        cached = auth.cached_project(key)
+        if cached is False:
+            return await asyncio.to_thread(auth.project_for_key, key)
+        if cached is None:
+            raise auth.Unauthenticated("unknown or revoked ingest key")
+        return cached
+
+    async def export(self, signal: str, project_id: int, body: bytes, encoding: str,
+                     content_encoding: str = "") -> Decoded:
+        """Store what is valid in ``body``; returns once it is durable. Raises IngestError."""
+        try:
+            if len(body) > INLINE_DECODE_BYTES:
+                decoded = await asyncio.to_thread(self._decode, signal, body, encoding, content_encoding)
+            else:
+                decoded = self._decode(signal, body, encoding, content_encoding)
+        except (BadPayload, PayloadTooLarge):
+            self._count_rejected_request(signal, project_id)
+            raise
+        if decoded.accepted == 0 and decoded.rejected == 0:
+            return decoded
+        future = self.committers[signal].submit(
+            envelope(decoded.payload, project_id, rejected_items=decoded.rejected), max(decoded.accepted, 1))
+        await asyncio.wrap_future(future)
+        return decoded
+
+    def _decode(self, signal: str, body: bytes, encoding: str, content_encoding: str) -> Decoded:
+        return decode(signal, decompress(body, content_encoding, self.max_body_bytes), encoding)
+
+    def _count_rejected_request(self, signal: str, project_id: int) -> None:
+        # Accounting only: not awaited, and dropped under overload rather than competing with data.
+        try:
+            self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0)
+        except Overloaded:
+            logger.warning("rejected-request count dropped under overload", extra={"project_id": project_id})
+
+
+__all__ = ["IngestError", "IngestService"]

@@ -1,0 +1,121 @@
+"""ClickHouse server or cluster over the native protocol (clickhouse-driver).
+
+Reads and columnar inserts use the native protocol with server-side ``{name:Type}`` parameters.
+Inserts of raw OTLP payloads (``FORMAT Protobuf``) go over the HTTP interface, because the
+native protocol leaves format parsing to the client and we want ClickHouse to parse them.
+"""
+
+import logging
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pyarrow as pa
+
+from warehouse.backends import check_identifier
+from warehouse.config import WarehouseConfig
+from warehouse.errors import BadInput, WarehouseError, WarehouseUnavailable, map_engine_error
+
+logger = logging.getLogger(__name__)
+
+
+class ServerBackend:
+    engine = "server"
+
+    def __init__(self, config: WarehouseConfig):
+        self.config = config
+        self._local = threading.local()
+
+    def _client(self):
+        client = getattr(self._local, "client", None)
+        if client is None:
+            from clickhouse_driver import Client
+
+            settings: dict[str, object] = {"server_side_params": True}
+            if self.config.max_memory_bytes:
+                settings["max_memory_usage"] = self.config.max_memory_bytes
+            client = Client(
+                host=self.config.host,
+                port=self.config.port,
+                user=self.config.user,
+                password=self.config.password,
+                database=self.config.database,
+                secure=self.config.secure,
+                connect_timeout=5,
+                send_receive_timeout=300,
+                settings=settings,
+            )
+            self._local.client = client
+        return client
+
+    def _execute(self, sql: str, params=None, **kwargs):
+        from clickhouse_driver import errors as ch_errors
+
+        client = self._client()
+        try:
+            return client.execute(sql, params, **kwargs)
+        except (ch_errors.NetworkError, ch_errors.SocketTimeoutError, EOFError, OSError) as exc:
+            # Drop the broken connection; the next call reconnects.
+            client.disconnect()
+            raise WarehouseUnavailable(f"ClickHouse server unreachable: {exc}") from exc
+        except ch_errors.Error as exc:
+            raise map_engine_error(exc) from exc
+
+    def query_arrow(self, sql: str, params: dict[str, str]) -> pa.Table:
+        rows, types = self._execute(sql, params or None, with_column_types=True, columnar=True)
+        names = [name for name, _ in types]
+        if not rows:
+            return pa.table({name: pa.array([]) for name in names})
+        return pa.table({name: pa.array(list(col)) for name, col in zip(names, rows, strict=True)})
+
+    def command(self, sql: str, params: dict[str, str] | None = None) -> None:
+        self._execute(sql, params or None)
+
+    def insert_arrow(self, table: str, data: pa.Table) -> int:
+        columns = ", ".join(check_identifier(c) for c in data.column_names)
+        values = [data.column(i).to_pylist() for i in range(data.num_columns)]
+        self._execute(f"INSERT INTO {check_identifier(table)} ({columns}) VALUES", values, columnar=True)
+        return data.num_rows
+
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> int:
+        scheme = "https" if self.config.secure else "http"
+        query = {"query": f"{insert_sql} FORMAT {check_identifier(fmt)}", "database": self.config.database}
+        query.update(settings)
+        url = f"{scheme}://{self.config.host}:{self.config.http_port}/?{urllib.parse.urlencode(query)}"
+        request = urllib.request.Request(url, data=payload, method="POST")
+        request.add_header("X-ClickHouse-User", self.config.user)
+        request.add_header("X-ClickHouse-Key", self.config.password)
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                summary = response.headers.get("X-ClickHouse-Summary", "")
+        except urllib.error.HTTPError as exc:
+            error = map_engine_error(Exception(exc.read().decode("utf-8", "replace")))
+            raise error from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise WarehouseUnavailable(f"ClickHouse HTTP interface unreachable: {exc}") from exc
+        return _written_rows(summary)
+
+    def new_writer(self) -> "ServerBackend":
+        return ServerBackend(self.config)
+
+    def ping(self) -> None:
+        self.command("SELECT 1")
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        if client is not None:
+            client.disconnect()
+            self._local.client = None
+
+
+def _written_rows(summary: str) -> int:
+    import json
+
+    try:
+        return int(json.loads(summary).get("written_rows", 0)) if summary else 0
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"unexpected X-ClickHouse-Summary {summary!r}") from exc
+
+
+__all__ = ["ServerBackend", "WarehouseError"]

@@ -1,0 +1,56 @@
+"""The small set of exceptions that warehouse callers handle; engine errors are mapped onto them."""
+
+import re
+
+
+class WarehouseError(Exception):
+    """Base class: something went wrong in the warehouse layer."""
+
+    code: int | None = None
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The engine cannot be reached or refused the connection; retrying later may help."""
+
+
+class BadQuery(WarehouseError):
+    """The query or its parameters are wrong (syntax, unknown column, type mismatch)."""
+
+
+class ResourceLimit(WarehouseError):
+    """The query hit a memory, time or size limit."""
+
+
+class SchemaError(WarehouseError):
+    """Migrations are inconsistent: edited history, missing files, or a held lock."""
+
+
+class BadInput(WarehouseError):
+    """Inserted data could not be parsed by the engine."""
+
+
+_CODE = re.compile(r"Code:\s*(\d+)")
+
+# ClickHouse error codes grouped by what a caller can do about them.
+_UNAVAILABLE = {3, 32, 76, 159, 198, 209, 210, 225, 242, 394, 425}
+_RESOURCE = {158, 160, 241, 396, 307, 306, 202}
+_INPUT = {6, 26, 27, 33, 38, 69, 72, 73, 117, 131, 434, 444}
+
+
+def map_engine_error(exc: BaseException) -> WarehouseError:
+    """Translate an engine exception (chDB or clickhouse-driver) into one of ours."""
+    text = str(exc)
+    match = _CODE.search(text)
+    code = int(match.group(1)) if match else getattr(exc, "code", None)
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if code in _UNAVAILABLE:
+        return WarehouseUnavailable(first_line, code)
+    if code in _RESOURCE:
+        return ResourceLimit(first_line, code)
+    if code in _INPUT:
+        return BadInput(first_line, code)
+    return BadQuery(first_line, code)

@@ -1,0 +1,34 @@
+"""Raw OTLP inserts: ClickHouse parses the request bytes itself (Protobuf format, envelope schema)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROTO_SCHEMA = (Path(__file__).resolve().parent / "proto" / "otlp_ingest.proto").read_text()
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str  # traces | metrics | logs
+    table: str  # the Null table the materialised views read
+    message: str  # envelope message in the proto schema
+
+
+SIGNALS = {
+    "traces": Signal("traces", "otlp_traces_in", "TracesEnvelope"),
+    "metrics": Signal("metrics", "otlp_metrics_in", "MetricsEnvelope"),
+    "logs": Signal("logs", "otlp_logs_in", "LogsEnvelope"),
+}
+
+
+def insert_envelopes(warehouse, signal: str, payload: bytes) -> int:
+    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT; returns rows written."""
+    spec = SIGNALS[signal]
+    settings = {
+        "format_schema_source": "string",
+        "format_schema": PROTO_SCHEMA,
+        "format_schema_message_name": spec.message,
+        "input_format_protobuf_oneof_presence": "0",
+        # Group commit already batches; the engine must not buffer again or acknowledge early.
+        "async_insert": "0",
+    }
+    return warehouse.insert_formatted(f"INSERT INTO {spec.table}", "Protobuf", payload, settings)

@@ -1,0 +1,31 @@
+-- SQL functions shared by the ingest materialised views: OTLP AnyValue → String, attribute lists → maps,
+-- and "first non-empty of these keys" lookups used by convention normalisation.
+CREATE FUNCTION IF NOT EXISTS inferops_leaf_str {{on_cluster}} AS (leaf_v) -> coalesce(
+    tupleElement(leaf_v, 'string_value'),
+    if(isNull(tupleElement(leaf_v, 'bool_value')), NULL, if(assumeNotNull(tupleElement(leaf_v, 'bool_value')), 'true', 'false')),
+    toString(tupleElement(leaf_v, 'int_value')),
+    toString(tupleElement(leaf_v, 'double_value')),
+    if(isNull(tupleElement(leaf_v, 'bytes_value')), NULL, base64Encode(assumeNotNull(tupleElement(leaf_v, 'bytes_value')))),
+    '');
+
+CREATE FUNCTION IF NOT EXISTS inferops_any_str {{on_cluster}} AS (any_v) -> coalesce(
+    tupleElement(any_v, 'string_value'),
+    if(isNull(tupleElement(any_v, 'bool_value')), NULL, if(assumeNotNull(tupleElement(any_v, 'bool_value')), 'true', 'false')),
+    toString(tupleElement(any_v, 'int_value')),
+    toString(tupleElement(any_v, 'double_value')),
+    if(isNull(tupleElement(any_v, 'bytes_value')), NULL, base64Encode(assumeNotNull(tupleElement(any_v, 'bytes_value')))),
+    if(empty(tupleElement(tupleElement(any_v, 'array_value'), 'values')), NULL, toJSONString(arrayMap(any_el -> inferops_leaf_str(any_el), tupleElement(tupleElement(any_v, 'array_value'), 'values')))),
+    if(empty(tupleElement(tupleElement(any_v, 'kvlist_value'), 'values')), NULL,
+       toJSONString(mapFromArrays(arrayMap(any_kv -> tupleElement(any_kv, 'key'), tupleElement(tupleElement(any_v, 'kvlist_value'), 'values')),
+                                  arrayMap(any_kv2 -> inferops_leaf_str(tupleElement(any_kv2, 'value')), tupleElement(tupleElement(any_v, 'kvlist_value'), 'values'))))),
+    '');
+
+CREATE FUNCTION IF NOT EXISTS inferops_attrs {{on_cluster}} AS (attr_kvs) -> mapFromArrays(
+    arrayMap(attr_kv -> tupleElement(attr_kv, 'key'), attr_kvs),
+    arrayMap(attr_kv2 -> inferops_any_str(tupleElement(attr_kv2, 'value')), attr_kvs));
+
+CREATE FUNCTION IF NOT EXISTS inferops_first {{on_cluster}} AS (first_m, first_keys) -> arrayFirst(first_x -> first_x != '', arrayMap(first_k -> first_m[first_k], first_keys));
+
+CREATE FUNCTION IF NOT EXISTS inferops_count {{on_cluster}} AS (count_s) -> toUInt64(greatest(toFloat64OrZero(count_s), 0));
+
+CREATE FUNCTION IF NOT EXISTS inferops_ns {{on_cluster}} AS (ns_t) -> fromUnixTimestamp64Nano(toInt64(least(ns_t, 9223372036854775807)), 'UTC');

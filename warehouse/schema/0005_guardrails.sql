@@ -1,0 +1,94 @@
+-- Guardrail decisions derived from the telemetry: run_guardrail spans (OTel GenAI), OpenInference
+-- GUARDRAIL spans, OpenLIT guard.* attributes, and guardrail finding events on any span.
+CREATE TABLE IF NOT EXISTS guardrail_decisions {{on_cluster}} (
+    project_id UInt64,
+    timestamp DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    trace_id FixedString(16),
+    span_id FixedString(8),
+    source LowCardinality(String),
+    service_name LowCardinality(String),
+    tenant LowCardinality(String),
+    user_id String,
+    component_name LowCardinality(String),
+    policy_id LowCardinality(String),
+    policy_version LowCardinality(String),
+    rule_id LowCardinality(String),
+    phase LowCardinality(String),
+    target_subtype LowCardinality(String),
+    verdict LowCardinality(String),
+    action LowCardinality(String),
+    reason LowCardinality(String),
+    risk_category LowCardinality(String),
+    risk_score Float64,
+    content_hash String,
+    latency_ns UInt64,
+    model LowCardinality(String),
+    attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ingested_at DateTime('UTC') DEFAULT now()
+) ENGINE = MergeTree
+PARTITION BY toDate(timestamp)
+ORDER BY (project_id, toStartOfHour(timestamp), policy_id, verdict, timestamp)
+TTL greatest(toDateTime(timestamp), ingested_at) + toIntervalDay({{retention_days:guardrails}})
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE FUNCTION IF NOT EXISTS inferops_guard_verdict {{on_cluster}} AS (gv_a) -> lower(inferops_first(gv_a,
+    ['gen_ai.guardrail.verdict.type', 'guard.verdict', 'guardrail.verdict']));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS guardrail_spans_mv {{on_cluster}} TO guardrail_decisions AS
+SELECT
+    project_id,
+    timestamp,
+    trace_id,
+    span_id,
+    'span' AS source,
+    service_name,
+    tenant,
+    inferops_first(span_attributes, ['user.id', 'enduser.id', 'gen_ai.user.id']) AS user_id,
+    inferops_first(span_attributes, ['gen_ai.guardrail.component.name', 'guard.validator', 'guardrail.name']) AS component_name,
+    inferops_first(span_attributes, ['gen_ai.guardrail.security.policy.id', 'guard.policy.id', 'guardrail.policy.id']) AS policy_id,
+    inferops_first(span_attributes, ['gen_ai.guardrail.security.policy.version', 'inferops.policy.version',
+                                     'guardrail.policy.version']) AS policy_version,
+    span_attributes['gen_ai.guardrail.security.policy.rule.id'] AS rule_id,
+    lower(inferops_first(span_attributes, ['gen_ai.guardrail.target.type', 'guard.phase'])) AS phase,
+    span_attributes['gen_ai.guardrail.target.subtype'] AS target_subtype,
+    inferops_guard_verdict(span_attributes) AS verdict,
+    lower(inferops_first(span_attributes, ['gen_ai.guardrail.action.type', 'guard.action'])) AS action,
+    inferops_first(span_attributes, ['gen_ai.guardrail.verdict.reason', 'guard.classification']) AS reason,
+    span_attributes['gen_ai.guardrail.security.risk.category'] AS risk_category,
+    toFloat64OrZero(inferops_first(span_attributes, ['gen_ai.guardrail.security.risk.score', 'guard.score'])) AS risk_score,
+    span_attributes['gen_ai.guardrail.security.content.input.hash'] AS content_hash,
+    duration_ns AS latency_ns,
+    if(response_model != '', response_model, request_model) AS model,
+    mapFilter((k, v) -> startsWith(k, 'gen_ai.guardrail.') OR startsWith(k, 'guard.'), span_attributes) AS attributes
+FROM spans
+WHERE operation = 'run_guardrail' OR inferops_guard_verdict(span_attributes) != '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS guardrail_events_mv {{on_cluster}} TO guardrail_decisions AS
+SELECT
+    project_id,
+    ev.1 AS timestamp,
+    trace_id,
+    span_id,
+    'event' AS source,
+    service_name,
+    tenant,
+    inferops_first(span_attributes, ['user.id', 'enduser.id', 'gen_ai.user.id']) AS user_id,
+    ev.3['gen_ai.guardrail.component.name'] AS component_name,
+    ev.3['gen_ai.guardrail.security.policy.id'] AS policy_id,
+    ev.3['gen_ai.guardrail.security.policy.version'] AS policy_version,
+    ev.3['gen_ai.guardrail.security.policy.rule.id'] AS rule_id,
+    lower(ev.3['gen_ai.guardrail.target.type']) AS phase,
+    ev.3['gen_ai.guardrail.target.subtype'] AS target_subtype,
+    inferops_guard_verdict(ev.3) AS verdict,
+    lower(ev.3['gen_ai.guardrail.action.type']) AS action,
+    ev.3['gen_ai.guardrail.verdict.reason'] AS reason,
+    ev.3['gen_ai.guardrail.security.risk.category'] AS risk_category,
+    toFloat64OrZero(ev.3['gen_ai.guardrail.security.risk.score']) AS risk_score,
+    ev.3['gen_ai.guardrail.security.content.input.hash'] AS content_hash,
+    0 AS latency_ns,
+    if(response_model != '', response_model, request_model) AS model,
+    ev.3 AS attributes
+FROM spans
+ARRAY JOIN arrayZip(`events.timestamp`, `events.name`, `events.attributes`) AS ev
+WHERE operation != 'run_guardrail'
+  AND (ev.2 = 'gen_ai.guardrail.security.finding' OR inferops_guard_verdict(ev.3) != '');
