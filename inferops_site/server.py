@@ -43,6 +43,12 @@ async def run_until_signalled(servers: list[tuple[QuietServer, socket.socket]], 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    await serve_until(stop, servers, on_stop, on_ready)
+
+
+async def serve_until(stop: asyncio.Event, servers: list[tuple[QuietServer, socket.socket]], on_stop,
+                      on_ready=None) -> None:
+    """Serve until ``stop`` is set; then stop the servers (they drain in-flight requests) and flush."""
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
     if on_ready is not None:
         while not all(server.started for server, _ in servers):

@@ -46,11 +46,12 @@ def map_engine_error(exc: BaseException) -> WarehouseError:
     text = str(exc)
     match = _CODE.search(text)
     code = int(match.group(1)) if match else getattr(exc, "code", None)
-    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    # Engines append stack traces; keep the message itself, on one line.
+    message = " ".join(text.split("Stack trace:")[0].split())[:1000] or type(exc).__name__
     if code in _UNAVAILABLE:
-        return WarehouseUnavailable(first_line, code)
+        return WarehouseUnavailable(message, code)
     if code in _RESOURCE:
-        return ResourceLimit(first_line, code)
+        return ResourceLimit(message, code)
     if code in _INPUT:
-        return BadInput(first_line, code)
-    return BadQuery(first_line, code)
+        return BadInput(message, code)
+    return BadQuery(message, code)

@@ -31,5 +31,24 @@ def ingest_accounting(project_id: int, start: datetime, end: datetime) -> list[S
 
 
 def spans_in_window(project_id: int, start: datetime, end: datetime, limit: int = 1000) -> pl.DataFrame:
-    return get_warehouse().run_query("telemetry.spans_in_window", project_id=project_id, start=start, end=end,
-                                     limit=limit)
+    return _window_query("telemetry.spans_in_window", project_id, start, end, limit)
+
+
+def _window_query(name: str, project_id: int, start: datetime, end: datetime, limit: int) -> pl.DataFrame:
+    return get_warehouse().run_query(name, project_id=project_id, start=start, end=end, limit=limit)
+
+
+def metric_points_in_window(project_id: int, start: datetime, end: datetime, limit: int = 10_000) -> pl.DataFrame:
+    return _window_query("telemetry.metric_points_in_window", project_id, start, end, limit)
+
+
+def histograms_in_window(project_id: int, start: datetime, end: datetime, limit: int = 10_000) -> pl.DataFrame:
+    return _window_query("telemetry.histograms_in_window", project_id, start, end, limit)
+
+
+def logs_in_window(project_id: int, start: datetime, end: datetime, limit: int = 10_000) -> pl.DataFrame:
+    return _window_query("telemetry.logs_in_window", project_id, start, end, limit)
+
+
+def guardrail_decisions_in_window(project_id: int, start: datetime, end: datetime, limit: int = 10_000) -> pl.DataFrame:
+    return _window_query("telemetry.guardrail_decisions_in_window", project_id, start, end, limit)

@@ -1,0 +1,12 @@
+"""Test settings: a throw-away data folder per test run, then the normal settings."""
+
+import os
+import tempfile
+
+os.environ.setdefault("INFEROPS_DATA_DIR", tempfile.mkdtemp(prefix="inferops-test-"))
+os.environ.setdefault("INFEROPS_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", "20")
+
+from inferops_site.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users only
