@@ -58,4 +58,5 @@ class IngestRuntime:
     def _flush(self) -> None:
         for committer in self.committers.values():
             committer.stop()
+            committer.warehouse.close()
         logger.info("ingest flushed", extra={s: c.stats.items for s, c in self.committers.items()})

@@ -36,7 +36,7 @@ class IngestService:
             else:
                 decoded = self._decode(signal, body, encoding, content_encoding)
         except (BadPayload, PayloadTooLarge):
-            self._count_rejected_request(signal, project_id)
+            await self._count_rejected_request(signal, project_id)
             raise
         if decoded.accepted == 0 and decoded.rejected == 0:
             return decoded
@@ -48,12 +48,13 @@ class IngestService:
     def _decode(self, signal: str, body: bytes, encoding: str, content_encoding: str) -> Decoded:
         return decode(signal, decompress(body, content_encoding, self.max_body_bytes), encoding)
 
-    def _count_rejected_request(self, signal: str, project_id: int) -> None:
-        # Accounting only: not awaited, and dropped under overload rather than competing with data.
+    async def _count_rejected_request(self, signal: str, project_id: int) -> None:
+        # Counted before answering so the accounting API agrees with what clients saw; under
+        # overload the count is dropped rather than competing with data for the queue.
         try:
-            self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0)
+            await asyncio.wrap_future(self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0))
         except Overloaded:
-            logger.warning("rejected-request count dropped under overload", extra={"project_id": project_id})
+            logger.warning("rejected-request count dropped", extra={"project_id": project_id, "signal": signal})
 
 
 __all__ = ["IngestError", "IngestService"]

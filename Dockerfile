@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# One image for every distributed-mode process (web, ingest, worker, beat, migrate);
+# docker-compose.yml picks the process with `command`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    INFEROPS_DATA_DIR=/var/lib/inferops
+
+WORKDIR /app
+
+# Explicit paths rather than `COPY . .`, so a local .venv, data/ or .git never lands in the image.
+COPY pyproject.toml manage.py ./
+COPY inferops_site ./inferops_site
+COPY apps ./apps
+COPY warehouse ./warehouse
+COPY ingest ./ingest
+COPY frontend ./frontend
+
+# All dependency wheels are manylinux builds (psycopg[binary], grpcio, pyarrow, chdb), so no compiler.
+# chdb is installed but never imported here: CLICKHOUSE_URL points at a server in distributed mode.
+RUN --mount=type=cache,target=/root/.cache/pip pip install .
+
+# Fixed uid so volume ownership is predictable across rebuilds.
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin inferops \
+    && mkdir -p "$INFEROPS_DATA_DIR" \
+    && chown inferops:inferops "$INFEROPS_DATA_DIR"
+USER inferops
+
+EXPOSE 8000 4317 4318
+CMD ["python", "manage.py", "web"]

@@ -1,0 +1,68 @@
+"""Group commit: concurrent requests share inserts, each acknowledged only once durable; overload
+is refused with 503 + Retry-After instead of queueing without bound."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.telemetry.selectors import ingest_accounting
+from tests.conftest import IngestServerThread
+from tests.ingest.factories import agentic_request
+from tests.ingest.http_client import post
+
+pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db(transaction=True)]
+PROTO = {"Content-Type": "application/x-protobuf"}
+
+
+def _send_concurrently(server, key: str, requests: int, spans: int = 512) -> list:
+    bodies = [agentic_request(spans).SerializeToString() for _ in range(requests)]
+    with ThreadPoolExecutor(max_workers=requests) as pool:
+        return list(pool.map(lambda body: post(server, "/v1/traces", body, {**PROTO, "x-inferops-key": key}),
+                             bodies))
+
+
+def test_concurrent_requests_share_inserts(ingest_server, project, ingest_key):
+    stats = ingest_server.runtime.committers["traces"].stats
+    before = (stats.batches, stats.envelopes)
+    replies = _send_concurrently(ingest_server, ingest_key, 16)
+    assert [r.status for r in replies] == [200] * 16
+    batches, envelopes = stats.batches - before[0], stats.envelopes - before[1]
+    assert envelopes == 16
+    assert batches <= 8, f"{envelopes} requests took {batches} inserts"
+    now = timezone.now()
+    traces = ingest_accounting(project.pk, now - timedelta(hours=1), now + timedelta(minutes=1))[0]
+    assert (traces.requests, traces.accepted) == (16, 16 * 512)
+
+
+@pytest.fixture
+def slow_commit_server(warehouse, settings):
+    # Every request waits 1 s for its batch and the queue holds one request: a second concurrent
+    # request must be refused, not queued.
+    settings.INGEST_MAX_PENDING_BYTES = 1
+    settings.INGEST_BATCH_MAX_DELAY_MS = 1000
+    settings.INGEST_RETRY_AFTER_S = 3
+    server = IngestServerThread(warehouse.writer()).start()
+    yield server
+    server.stop()
+
+
+def test_overload_is_refused_with_retry_after(slow_commit_server, ingest_key):
+    replies = _send_concurrently(slow_commit_server, ingest_key, 3, spans=8)
+    refused = [r for r in replies if r.status == 503]
+    assert sorted(r.status for r in replies) == [200, 503, 503]
+    assert {r.headers["retry-after"] for r in refused} == {"3"}
+    assert all(b"ingest queue is full" in r.body for r in refused)
+
+
+def test_refused_json_requests_get_json_status(slow_commit_server, ingest_key):
+    body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "EEE19B7EC3C1B174", "name": "x"}]}]}]}).encode()
+    headers = {"Content-Type": "application/json", "x-inferops-key": ingest_key}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(lambda _: post(slow_commit_server, "/v1/traces", body, headers), range(2)))
+    refused = [r for r in replies if r.status == 503]
+    assert len(refused) == 1
+    assert json.loads(refused[0].body)["code"] == 14
