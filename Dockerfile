@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every distributed-mode process (web, ingest, worker, beat, migrate);
 # docker-compose.yml picks the process with `command`.
 FROM python:3.11-slim
@@ -10,17 +9,23 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Dependencies first, from pyproject's own list, so editing the code does not reinstall them.
+# All are manylinux wheels (psycopg[binary], grpcio, pyarrow, chdb), so no compiler is needed.
+# chdb is installed but never imported here: CLICKHOUSE_URL points at a server in distributed mode.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
 # Explicit paths rather than `COPY . .`, so a local .venv, data/ or .git never lands in the image.
-COPY pyproject.toml manage.py ./
+COPY manage.py ./
 COPY inferops_site ./inferops_site
 COPY apps ./apps
 COPY warehouse ./warehouse
 COPY ingest ./ingest
 COPY frontend ./frontend
-
-# All dependency wheels are manylinux builds (psycopg[binary], grpcio, pyarrow, chdb), so no compiler.
-# chdb is installed but never imported here: CLICKHOUSE_URL points at a server in distributed mode.
-RUN --mount=type=cache,target=/root/.cache/pip pip install .
+RUN pip install --no-cache-dir --no-deps .
 
 # Fixed uid so volume ownership is predictable across rebuilds.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin inferops \

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static assets (CSS, vendored JS such as Plotly) straight from the installed apps: no CDN,
+    # no collectstatic step needed in embedded mode.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +93,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_SECURE = env_bool("INFEROPS_SECURE_COOKIES", not DEBUG and env_bool("INFEROPS_HTTPS", False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -52,3 +52,8 @@ def logs_in_window(project_id: int, start: datetime, end: datetime, limit: int =
 
 def guardrail_decisions_in_window(project_id: int, start: datetime, end: datetime, limit: int = 10_000) -> pl.DataFrame:
     return _window_query("telemetry.guardrail_decisions_in_window", project_id, start, end, limit)
+
+
+def trace_ids_in_window(project_id: int, start: datetime, end: datetime, limit: int = 1_000_000) -> set[str]:
+    frame = _window_query("telemetry.trace_ids_in_window", project_id, start, end, limit)
+    return set(frame["trace_id"].to_list()) if not frame.is_empty() else set()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import Warehouse
+from warehouse import Warehouse, WarehouseUnavailable
 from warehouse.config import parse_url
 
 BINARY = shutil.which("clickhouse-server") or "/usr/sbin/clickhouse-server"
@@ -60,24 +60,27 @@ class ClickHouseServer:
         return Warehouse(parse_url(self.url))
 
     def start(self, timeout: float = 30.0) -> "ClickHouseServer":
-        from clickhouse_driver import Client
-
         with open(self.dir / "stdout.log", "ab") as out:
-            self.process = subprocess.Popen([BINARY, f"--config-file={self.config}"], cwd=self.dir,
-                                            stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [BINARY, f"--config-file={self.config}"], cwd=self.dir, stdout=out, stderr=subprocess.STDOUT
+            )
+        # Poll through the warehouse itself (clickhouse-driver is only imported inside warehouse/).
+        probe = self.warehouse()
         deadline = time.monotonic() + timeout
-        while True:
-            client = Client("127.0.0.1", port=self.tcp, connect_timeout=1)
-            try:
-                client.execute("SELECT 1")
-                return self
-            except Exception:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"clickhouse-server did not answer on port {self.tcp}; see {self.dir}/*.log")
-                time.sleep(0.2)
-            finally:
-                client.disconnect()
+        try:
+            while True:
+                try:
+                    probe.admin_query("SELECT 1")
+                    return self
+                except WarehouseUnavailable:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        self.stop()
+                        pytest.fail(
+                            f"clickhouse-server did not answer on port {self.tcp}; see {self.dir}/*.log"
+                        )
+                    time.sleep(0.2)
+        finally:
+            probe.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

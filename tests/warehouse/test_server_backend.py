@@ -24,13 +24,22 @@ ENGINE = MergeTree ORDER BY (project_id, ts)"""
 FRAME = pl.DataFrame(
     {
         "project_id": [1, 1, 2],
-        "ts": [datetime(2024, 5, 1, 10, 0, 0), datetime(2024, 5, 1, 10, 0, 1), datetime(2024, 5, 1, 11, 30, 0)],
+        "ts": [
+            datetime(2024, 5, 1, 10, 0, 0),
+            datetime(2024, 5, 1, 10, 0, 1),
+            datetime(2024, 5, 1, 11, 30, 0),
+        ],
         "name": ["chat", "embed", "chat"],
         "tokens": [10, 20, 300],
         "latency": [0.25, 1.5, 3.125],
     },
-    schema={"project_id": pl.UInt64, "ts": pl.Datetime("us"), "name": pl.String, "tokens": pl.UInt64,
-            "latency": pl.Float64},
+    schema={
+        "project_id": pl.UInt64,
+        "ts": pl.Datetime("us"),
+        "name": pl.String,
+        "tokens": pl.UInt64,
+        "latency": pl.Float64,
+    },
 )
 
 # The same shape built directly in Arrow, as ingest code hands pyarrow tables over too.
@@ -72,7 +81,8 @@ def test_insert_frame_round_trips_polars_and_arrow(wh):
     assert wh.insert_frame("calls", ARROW) == 2
 
     totals = wh.admin_query(
-        "SELECT project_id, count() AS n, sum(tokens) AS tokens FROM calls GROUP BY project_id ORDER BY project_id")
+        "SELECT project_id, count() AS n, sum(tokens) AS tokens FROM calls GROUP BY project_id ORDER BY project_id"
+    )
     assert totals.rows() == [(1, 2, 30), (2, 2, 307), (3, 1, 4000)]
 
     rows = wh.admin_query("SELECT * FROM calls ORDER BY project_id, ts")

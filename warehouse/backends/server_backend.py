@@ -64,10 +64,9 @@ class ServerBackend:
 
     def query_arrow(self, sql: str, params: dict[str, str]) -> pa.Table:
         rows, types = self._execute(sql, params or None, with_column_types=True, columnar=True)
-        names = [name for name, _ in types]
-        if not rows:
-            return pa.table({name: pa.array([]) for name in names})
-        return pa.table({name: pa.array(list(col)) for name, col in zip(names, rows, strict=True)})
+        columns = rows or [[] for _ in types]
+        return pa.table({name: pa.array(list(col), type=arrow_type(ch_type))
+                         for (name, ch_type), col in zip(types, columns, strict=True)})
 
     def command(self, sql: str, params: dict[str, str] | None = None) -> None:
         self._execute(sql, params or None)
@@ -107,6 +106,32 @@ class ServerBackend:
         if client is not None:
             client.disconnect()
             self._local.client = None
+
+
+_SIMPLE_TYPES = {
+    "UInt8": pa.uint8(), "UInt16": pa.uint16(), "UInt32": pa.uint32(), "UInt64": pa.uint64(),
+    "Int8": pa.int8(), "Int16": pa.int16(), "Int32": pa.int32(), "Int64": pa.int64(),
+    "Float32": pa.float32(), "Float64": pa.float64(), "String": pa.string(), "Bool": pa.bool_(),
+    "Date": pa.date32(), "Date32": pa.date32(), "DateTime": pa.timestamp("s"),
+}
+
+
+def arrow_type(ch_type: str) -> pa.DataType | None:
+    """The Arrow type for a ClickHouse column type name; None lets pyarrow infer (Decimal, Tuple, Map...)."""
+    for wrapper in ("Nullable(", "LowCardinality("):
+        if ch_type.startswith(wrapper):
+            return arrow_type(ch_type[len(wrapper):-1])
+    if ch_type.startswith("Array("):
+        inner = arrow_type(ch_type[len("Array("):-1])
+        return pa.list_(inner) if inner is not None else None
+    if ch_type.startswith("DateTime64("):
+        precision = int(ch_type[len("DateTime64("):-1].split(",")[0])
+        return pa.timestamp("s" if precision == 0 else "ms" if precision <= 3 else "us")
+    if ch_type.startswith("DateTime("):
+        return pa.timestamp("s")
+    if ch_type.startswith(("FixedString(", "Enum8(", "Enum16(")):
+        return pa.string()
+    return _SIMPLE_TYPES.get(ch_type)
 
 
 def _written_rows(summary: str) -> int:
