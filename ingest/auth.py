@@ -33,7 +33,7 @@ def _lookup(key: str) -> int | None:
     from apps.core.models import KeyKind
     from apps.core.services import api_key_authenticate
 
-    api_key = api_key_authenticate(key, KeyKind.INGEST)
+    api_key = api_key_authenticate(key, str(KeyKind.INGEST))
     return api_key.project_id if api_key else None
 
 

@@ -94,7 +94,8 @@ class GroupCommitter:
             while (self._queued_items < self.max_items and not self._stopping
                    and (remaining := deadline - time.monotonic()) > 0):
                 self._cond.wait(remaining)
-            batch, items = [], 0
+            batch: list[Pending] = []
+            items = 0
             while self._queue and (not batch or items + self._queue[0].items <= self.max_items):
                 pending = self._queue.popleft()
                 batch.append(pending)

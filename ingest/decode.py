@@ -8,6 +8,7 @@ import gzip
 import json
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -18,7 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from ingest import jsonids
 from ingest.errors import BadPayload, PayloadTooLarge, UnsupportedMediaType
 
-REQUEST_TYPES = {
+REQUEST_TYPES: dict[str, Any] = {
     "traces": ExportTraceServiceRequest,
     "metrics": ExportMetricsServiceRequest,
     "logs": ExportLogsServiceRequest,

@@ -1,5 +1,7 @@
 """OTLP response bodies: Export*ServiceResponse (with partial success) and google.rpc.Status errors."""
 
+from typing import Any
+
 from google.protobuf import duration_pb2, json_format
 from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
@@ -9,7 +11,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from ingest.decode import Decoded
 from ingest.errors import BadPayload, IngestError
 
-RESPONSE_TYPES = {
+RESPONSE_TYPES: dict[str, tuple[Any, str]] = {
     "traces": (ExportTraceServiceResponse, "rejected_spans"),
     "metrics": (ExportMetricsServiceResponse, "rejected_data_points"),
     "logs": (ExportLogsServiceResponse, "rejected_log_records"),

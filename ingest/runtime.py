@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -13,12 +13,6 @@ from ingest.service import IngestService
 from warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Ports:
-    http: int
-    grpc: int
 
 
 class IngestRuntime:
@@ -37,7 +31,7 @@ class IngestRuntime:
         }
         self.service = IngestService(self.committers, settings.INGEST_MAX_BODY_BYTES)
         self.http_app = OtlpHttpApp(self.service)
-        self.grpc_server = None
+        self.grpc_server: Any = None
 
     def start_committers(self) -> None:
         for committer in self.committers.values():
@@ -45,8 +39,9 @@ class IngestRuntime:
 
     async def start_grpc(self, host: str, port: int) -> int:
         # Allow a little over the body limit so our own check answers with a precise message.
-        self.grpc_server, bound = build_server(self.service, host, port, settings.INGEST_MAX_BODY_BYTES + 1024)
-        await self.grpc_server.start()
+        server, bound = build_server(self.service, host, port, settings.INGEST_MAX_BODY_BYTES + 1024)
+        await server.start()
+        self.grpc_server = server
         return bound
 
     async def stop(self, grace_s: float = 10.0) -> None:

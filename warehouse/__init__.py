@@ -72,7 +72,7 @@ class Warehouse:
         table = self.backend.query_arrow(query.sql, serialise(values))
         logger.debug("warehouse query", extra={"query": name, "project_id": project_id,
                                                "ms": round((time.perf_counter() - began) * 1000, 1)})
-        return pl.from_arrow(table) if table.num_rows or table.num_columns else pl.DataFrame()
+        return _frame(table)
 
     def insert_frame(self, table: str, frame: pl.DataFrame | pa.Table) -> int:
         """Insert a columnar batch (one INSERT, never row by row)."""
@@ -89,14 +89,19 @@ class Warehouse:
 
     def admin_query(self, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
         """Unscoped reads for schema management and health checks only (not for app data)."""
-        table = self.backend.query_arrow(sql, serialise(params or {}))
-        return pl.from_arrow(table) if table.num_columns else pl.DataFrame()
+        return _frame(self.backend.query_arrow(sql, serialise(params or {})))
 
     def command(self, sql: str, params: dict[str, object] | None = None) -> None:
         self.backend.command(sql, serialise(params or {}) if params else None)
 
     def close(self) -> None:
         self.backend.close()
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table) if table.num_columns else pl.DataFrame()
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 _instance: Warehouse | None = None

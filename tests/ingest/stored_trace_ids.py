@@ -3,7 +3,7 @@ folders belong to one process at a time)."""
 
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inferops_site.settings")
@@ -12,6 +12,6 @@ if __name__ == "__main__":
     django.setup()
     from apps.telemetry.selectors import trace_ids_in_window
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for trace_id in sorted(trace_ids_in_window(int(sys.argv[1]), now - timedelta(days=1), now + timedelta(days=1))):
         print(trace_id)

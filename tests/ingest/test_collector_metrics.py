@@ -66,7 +66,7 @@ def test_inference_server_names_map_and_convert(ingest_server, project, ingest_k
         assert (row["metric_name"], row["source"], row["host"], row["model_name"]) == (
             canonical, family, "gpu-node-9", "llama-3-70b")
         assert row["value"] == pytest.approx(value)
-    for name, value, canonical, family in SERVER_COUNTERS:
+    for name, _, canonical, family in SERVER_COUNTERS:
         row = points[name.removesuffix("_total")]
         assert (row["metric_name"], row["source"], row["kind"], row["temporality"]) == (
             canonical, family, "sum", "cumulative")

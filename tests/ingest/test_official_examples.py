@@ -1,7 +1,7 @@
 """The protocol's own example payloads (shared/fixtures/otlp) are accepted in full and stored."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from tests.ingest.http_client import post
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db(transaction=True)]
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "otlp"
-WINDOW = (datetime(2018, 1, 1, tzinfo=timezone.utc), datetime.now(timezone.utc) + timedelta(days=1))
+WINDOW = (datetime(2018, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
 
 
 def _send(server, key: str, fixture: str, path: str) -> None:
@@ -28,7 +28,7 @@ def test_trace_example(ingest_server, project, ingest_key):
             span["span_attributes"]) == (
         "5B8EFFF798038103D269B633813FC60C", "EEE19B7EC3C1B174", "EEE19B7EC3C1B173", "I'm a server span", "server",
         "my.service", "my.library", "1.0.0", 1_000_000_000, {"my.span.attr": "some value"})
-    assert span["timestamp"] == datetime(2018, 12, 13, 14, 51, tzinfo=timezone.utc)
+    assert span["timestamp"] == datetime(2018, 12, 13, 14, 51, tzinfo=UTC)
 
 
 def test_metrics_example(ingest_server, project, ingest_key):

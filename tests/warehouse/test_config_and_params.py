@@ -1,6 +1,6 @@
 """CLICKHOUSE_URL parsing and the text form of bound parameters."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -37,7 +37,7 @@ def test_password_is_not_in_repr():
     ("it's", "it's"),
     (["a", "b'c", "d\\e"], "['a','b\\'c','d\\\\e']"),
     ([1, 2], "[1,2]"),
-    (datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc), "2026-01-02 03:04:05.678901"),
+    (datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "2026-01-02 03:04:05.678901"),
     (datetime(2026, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2))), "2026-01-02 03:04:05.000000"),
     (date(2026, 1, 2), "2026-01-02"),
 ])

@@ -1,6 +1,6 @@
 """Every .sql query is scoped to a project and bounded in time; the runner binds, never formats."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pytest
@@ -34,7 +34,7 @@ def test_there_are_query_files_to_check():
 
 def test_values_are_bound_not_formatted(warehouse, project):
     # A hostile value stays a value: the query sees one odd tenant name, and no table is dropped.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     hostile = "x'); DROP TABLE spans; --"
     frame = warehouse.run_query("telemetry.spans_in_window", project_id=project.pk, start=now - timedelta(hours=1),
                                 end=now, limit=10)
@@ -46,7 +46,7 @@ def test_values_are_bound_not_formatted(warehouse, project):
 
 
 def test_unknown_or_extra_parameters_are_refused(warehouse, project):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(QueryDefinitionError, match="unexpected"):
         warehouse.run_query("telemetry.spans_in_window", project_id=project.pk, start=now, end=now, limit=1,
                             tenant="acme")
@@ -55,7 +55,7 @@ def test_unknown_or_extra_parameters_are_refused(warehouse, project):
 
 
 def test_inverted_window_is_refused(warehouse, project):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(BadQuery, match="before start"):
         warehouse.run_query("telemetry.spans_in_window", project_id=project.pk, start=now, end=now - timedelta(1),
                             limit=1)

@@ -121,8 +121,8 @@ SELECT
     sp.status.message AS status_message,
     toUInt8(sp.status.code = 2 OR error_type != '') AS is_error,
     if(ra['service.name'] != '', ra['service.name'], 'unknown_service') AS service_name,
-    ss.scope.name AS scope_name,
-    ss.scope.version AS scope_version,
+    scope_name,
+    scope_version,
     multiIf(
         sa['openinference.span.kind'] != '' OR sa['llm.token_count.prompt'] != '', 'openinference',
         arrayExists(k -> startsWith(k, 'traceloop.') OR startsWith(k, 'llm.usage.'), mapKeys(sa)), 'openllmetry',
@@ -195,7 +195,7 @@ SELECT
 FROM
 (
     SELECT
-        project_id, ss, sp, ra, sa,
+        project_id, scope_name, scope_version, sp, ra, sa,
         ['tenant.id', 'inferops.tenant', 'gen_ai.tenant.id', 'tenant'] AS tenant_keys,
         ['inferops.endpoint', 'http.route', 'url.template', 'rpc.method'] AS endpoint_keys,
         ['gpu.id', 'gpu.uuid', 'hw.id', 'gpu.index'] AS gpu_keys,
@@ -237,10 +237,17 @@ FROM
                             'gen_ai.completion.0.finish_reason']) AS finish_raw
     FROM
     (
-        SELECT project_id, ss, sp, inferops_attrs(rs.resource.attributes) AS ra, inferops_attrs(sp.attributes) AS sa
-        FROM otlp_traces_in
-        ARRAY JOIN resource_spans AS rs
-        ARRAY JOIN rs.scope_spans AS ss
-        ARRAY JOIN ss.spans AS sp
+        -- Carry only small per-scope values across the span ARRAY JOIN: replicating a whole scope
+        -- (which holds all its spans) for each of its spans would make the flattening quadratic.
+        SELECT project_id, scope_name, scope_version, sp, ra, inferops_attrs(sp.attributes) AS sa
+        FROM (
+            SELECT project_id, inferops_attrs(rs.resource.attributes) AS ra, rs.scope_spans AS scopes
+            FROM otlp_traces_in
+            ARRAY JOIN resource_spans AS rs
+        )
+        ARRAY JOIN arrayMap(x -> x.scope.name, scopes) AS scope_name,
+                   arrayMap(x -> x.scope.version, scopes) AS scope_version,
+                   arrayMap(x -> x.spans, scopes) AS span_list
+        ARRAY JOIN span_list AS sp
     )
 );

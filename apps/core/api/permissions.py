@@ -49,6 +49,8 @@ class HasProjectRole(permissions.BasePermission):
     message = "you do not have a role on this project that allows this"
 
     def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401 with the authentication scheme
         project = get_object_or_404(Project, pk=view.kwargs["project_id"])
         role = project_role(request, project)
         if role is None:

@@ -1,0 +1,178 @@
+"""End-to-end ingest benchmark: OTLP/HTTP protobuf → durable rows in chDB, server pinned to one core.
+
+Starts the real ``manage.py serve`` in a fresh data folder (pinned with taskset to one CPU), drives
+it from this process (pinned to another CPU) with 512-span agentic-trace requests (~20 attributes
+per span), and reports:
+
+* saturation throughput in acknowledged spans/s and the acknowledgement latency distribution;
+* latency at a light, paced 1k spans/s;
+* where the time goes, from in-process component timings (decode+validate, chDB insert of one
+  group-committed batch through the Protobuf format and materialised views).
+
+Usage: python bench/ingest_bench.py [--seconds 20] [--clients 24] [--server-cpu 0] [--client-cpu 1]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SPANS_PER_REQUEST = 512
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict, *args: str) -> str:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+                          capture_output=True).stdout.strip()
+
+
+def start_server(env: dict, cpu: int) -> subprocess.Popen:
+    command = ["taskset", "-c", str(cpu), sys.executable, "manage.py", "serve"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        if line.strip() == "READY":
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            return process
+    raise SystemExit(f"server exited: {process.wait()}")
+
+
+def bodies(count: int) -> list[bytes]:
+    from tests.ingest.factories import agentic_request
+
+    return [agentic_request(SPANS_PER_REQUEST).SerializeToString() for _ in range(count)]
+
+
+class Client(threading.Thread):
+    def __init__(self, port: int, key: str, payloads: list[bytes], stop_at: float, interval: float = 0.0):
+        super().__init__(daemon=True)
+        self.port, self.key, self.payloads, self.stop_at, self.interval = port, key, payloads, stop_at, interval
+        self.latencies: list[float] = []
+        self.errors = 0
+
+    def run(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/x-protobuf", "x-inferops-key": self.key}
+        index = 0
+        next_send = time.monotonic()
+        while time.monotonic() < self.stop_at:
+            if self.interval:
+                time.sleep(max(0.0, next_send - time.monotonic()))
+                next_send += self.interval
+            began = time.perf_counter()
+            connection.request("POST", "/v1/traces", self.payloads[index % len(self.payloads)], headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                self.latencies.append(time.perf_counter() - began)
+            else:
+                self.errors += 1
+            index += 1
+
+
+def drive(port: int, key: str, payloads: list[bytes], seconds: float, clients: int, interval: float = 0.0) -> dict:
+    stop_at = time.monotonic() + seconds
+    threads = [Client(port, key, payloads[i::clients] or payloads, stop_at, interval) for i in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies = sorted(x for t in threads for x in t.latencies)
+    return {
+        "requests": len(latencies), "errors": sum(t.errors for t in threads),
+        "spans_per_s": round(len(latencies) * SPANS_PER_REQUEST / elapsed),
+        "latency_ms": {q: round(quantile(latencies, p) * 1000, 1) for q, p in
+                       (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))} if latencies else {},
+    }
+
+
+def quantile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def components(payloads: list[bytes], data_dir: str) -> dict:
+    """Single-threaded timings of the ingest stages, in this (client) process with its own chDB folder."""
+    os.environ["INFEROPS_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inferops_site.settings")
+    import django
+
+    django.setup()
+    from ingest.decode import decode
+    from ingest.envelope import envelope
+    from warehouse import get_warehouse
+    from warehouse.admin import migrate
+    from warehouse.otlp import insert_envelopes
+
+    migrate()
+    began = time.perf_counter()
+    decoded = [decode("traces", body, "protobuf") for body in payloads]
+    decode_s = (time.perf_counter() - began) / (len(payloads) * SPANS_PER_REQUEST)
+    batch = b"".join(envelope(d.payload, 1) for d in decoded) * (128 // len(payloads) or 1)
+    spans = batch.count(b"\xc8\x3e") * SPANS_PER_REQUEST  # one project field (1001) per envelope
+    warehouse = get_warehouse().writer()
+    insert_envelopes(warehouse, "traces", batch)  # warm up
+    runs = []
+    for _ in range(3):
+        began = time.perf_counter()
+        insert_envelopes(warehouse, "traces", batch)
+        runs.append(time.perf_counter() - began)
+    insert_s = statistics.median(runs) / spans
+    return {"decode_validate_us_per_span": round(decode_s * 1e6, 2),
+            "chdb_insert_us_per_span_65k_batch": round(insert_s * 1e6, 2),
+            "batch_spans": spans,
+            "ceiling_spans_per_s_one_core": round(1 / (decode_s + insert_s))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--server-cpu", type=int, default=0)
+    parser.add_argument("--client-cpu", type=int, default=1)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {args.client_cpu})
+    data_dir = tempfile.mkdtemp(prefix="inferops-bench-")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "inferops_site.settings", "INFEROPS_DATA_DIR": data_dir,
+           "INFEROPS_SECRET_KEY": "bench", "INFEROPS_WEB_PORT": str(free_port()),
+           "INFEROPS_OTLP_HTTP_PORT": str(free_port()), "INFEROPS_OTLP_GRPC_PORT": str(free_port()),
+           "INFEROPS_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "create_project", "bench")
+    key = manage(env, "create_ingest_key", "--project", "bench")
+    payloads = bodies(64)
+    server = start_server(env, args.server_cpu)
+    try:
+        port = int(env["INFEROPS_OTLP_HTTP_PORT"])
+        drive(port, key, payloads, 3, args.clients)  # warm up
+        saturated = drive(port, key, payloads, args.seconds, args.clients)
+        light = drive(port, key, payloads, args.seconds, 2, interval=1.0)  # 2 × 512 spans/s ≈ 1k spans/s
+    finally:
+        server.terminate()
+        server.wait(60)
+    report = {"spans_per_request": SPANS_PER_REQUEST, "saturated": saturated, "light_1k_spans_per_s": light,
+              "components": components(payloads[:16], tempfile.mkdtemp(prefix="inferops-bench-parts-"))}
+    shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+    (ROOT / "bench" / "results" / "ingest_latest.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+# Shared by bin/run and bin/test: create .venv and (re)install when pyproject.toml changes.
+ensure_venv() {
+  local extras="$1"
+  local stamp=".venv/.installed${extras:+-$extras}"
+  if [ ! -x .venv/bin/python ]; then
+    "${PYTHON:-python3}" -m venv .venv
+  fi
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+    touch "$stamp"
+  fi
+}

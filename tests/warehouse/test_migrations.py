@@ -1,0 +1,139 @@
+"""The migration runner: checksums, edited history refused, lock, dry run, retention, cluster rendering."""
+
+import shutil
+
+import pytest
+
+from warehouse import SchemaError
+from warehouse.migrations import (
+    SCHEMA_DIR,
+    MigrationRunner,
+    RenderContext,
+    discover,
+    merge_tree_tables,
+    render,
+)
+from warehouse.retention import RETENTION_TABLES, retention_statements
+
+pytestmark = pytest.mark.clickhouse
+RETENTION = {"traces": 30, "metrics": 30, "logs": 14, "rollups": 400, "guardrails": 400}
+
+
+@pytest.fixture
+def schema_copy(tmp_path):
+    target = tmp_path / "schema"
+    shutil.copytree(SCHEMA_DIR, target)
+    return target
+
+
+def _runner(warehouse, schema_dir, **kwargs) -> MigrationRunner:
+    return MigrationRunner(warehouse, cluster="", retention_days=RETENTION, schema_dir=schema_dir, **kwargs)
+
+
+def test_session_warehouse_is_fully_migrated_and_rerun_is_a_no_op(warehouse):
+    runner = _runner(warehouse, SCHEMA_DIR)
+    assert runner.migrate() == []
+    assert sorted(runner.applied()) == [m.version for m in discover()]
+
+
+def test_edited_history_is_refused(warehouse, schema_copy):
+    applied = schema_copy / "0002_traces.sql"
+    applied.write_text(applied.read_text() + "\n-- an innocent-looking edit\n")
+    with pytest.raises(SchemaError, match="0002_traces.sql was edited after it was applied"):
+        _runner(warehouse, schema_copy).migrate()
+
+
+def test_deleted_history_is_refused(warehouse, schema_copy):
+    (schema_copy / "0004_logs.sql").unlink()
+    with pytest.raises(SchemaError, match="0004_logs was applied but its file is gone"):
+        _runner(warehouse, schema_copy).migrate(dry_run=True)
+
+
+@pytest.fixture
+def probe_cleanup(warehouse):
+    yield
+    # The shared warehouse must not keep a migration that the real schema folder lacks.
+    warehouse.command("DELETE FROM schema_migrations WHERE version = 999")
+    warehouse.command("DROP TABLE IF EXISTS migration_probe")
+
+
+def test_dry_run_lists_pending_without_applying(warehouse, schema_copy, probe_cleanup):
+    (schema_copy / "0999_probe.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS migration_probe {{on_cluster}} (project_id UInt64) ENGINE = MergeTree "
+        "ORDER BY project_id;\n")
+    runner = _runner(warehouse, schema_copy)
+    plan = runner.plan()
+    assert [(m.version, statements) for m, statements in plan] == [
+        (999, ["CREATE TABLE IF NOT EXISTS migration_probe  (project_id UInt64) ENGINE = MergeTree "
+               "ORDER BY project_id"])]
+    assert [m.version for m in runner.migrate(dry_run=True)] == [999]
+    assert warehouse.admin_query("EXISTS TABLE migration_probe").item() == 0
+    assert [m.version for m in runner.migrate()] == [999]
+    assert warehouse.admin_query("EXISTS TABLE migration_probe").item() == 1
+
+
+def test_a_held_lock_refuses_a_second_run(warehouse):
+    warehouse.command("INSERT INTO schema_migration_lock (holder, acquired_at) VALUES ('other-run', now64(3) - 1)")
+    try:
+        with pytest.raises(SchemaError, match="holds the warehouse schema lock"):
+            _runner(warehouse, SCHEMA_DIR).migrate()
+    finally:
+        warehouse.command("DELETE FROM schema_migration_lock WHERE holder = 'other-run'")
+
+
+def test_retention_settings_become_ttls(warehouse):
+    runner = MigrationRunner(warehouse, cluster="", retention_days={**RETENTION, "traces": 9})
+    runner.apply_retention()
+    ddl = warehouse.admin_query("SELECT create_table_query FROM system.tables WHERE name = 'spans' "
+                                "AND database = currentDatabase()").item()
+    assert "toIntervalDay(9)" in ddl
+    runner = MigrationRunner(warehouse, cluster="", retention_days=RETENTION)
+    runner.apply_retention()
+
+
+def test_every_stored_table_has_a_retention_class():
+    tables = merge_tree_tables(discover())
+    assert set(RETENTION_TABLES) == tables
+    assert len(retention_statements(RETENTION)) == len(tables)
+
+
+@pytest.fixture(scope="module")
+def cluster_statements() -> list[str]:
+    migrations = discover()
+    ctx = RenderContext("prod", RETENTION, merge_tree_tables(migrations))
+    from warehouse.migrations import split_statements
+
+    return [s for m in migrations for stmt in split_statements(m.text) for s in render(stmt, ctx)]
+
+
+def test_cluster_rendering_makes_replicated_locals_and_distributed_fronts(cluster_statements):
+    local = next(s for s in cluster_statements if s.startswith("CREATE TABLE IF NOT EXISTS spans_local"))
+    front = next(s for s in cluster_statements if s.startswith("CREATE TABLE IF NOT EXISTS spans "))
+    assert "ON CLUSTER prod" in local
+    assert "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/spans_local', '{replica}')" in local
+    assert front == ("CREATE TABLE IF NOT EXISTS spans ON CLUSTER prod AS spans_local "
+                     "ENGINE = Distributed(prod, currentDatabase(), spans_local, rand())")
+    summing = next(s for s in cluster_statements if s.startswith("CREATE TABLE IF NOT EXISTS ingest_accounting_local"))
+    assert "ENGINE = ReplicatedSummingMergeTree(" in summing
+
+
+def test_cluster_rendering_routes_materialised_views(cluster_statements):
+    views = {s.split()[6]: s for s in cluster_statements if s.startswith("CREATE MATERIALIZED VIEW")}
+    # Fed by a Null ingest table: write through the Distributed table so rows are sharded.
+    assert " TO spans AS" in views["otlp_traces_mv"] and "ON CLUSTER prod" in views["otlp_traces_mv"]
+    # Fed by a MergeTree table: fire on the shard where rows land, read and write locally.
+    assert " TO span_rollup_1m_local AS" in views["span_rollup_1m_mv"]
+    assert "FROM spans_local" in views["span_rollup_1m_mv"] and "FROM spans\n" not in views["span_rollup_1m_mv"]
+    assert "FROM spans_local" in views["guardrail_spans_mv"]
+
+
+def test_cluster_rendering_puts_functions_and_null_tables_on_the_cluster(cluster_statements):
+    functions = [s for s in cluster_statements if s.startswith("CREATE FUNCTION")]
+    nulls = [s for s in cluster_statements if "ENGINE = Null" in s]
+    assert functions and all("ON CLUSTER prod" in s for s in functions)
+    assert len(nulls) == 3 and all("ON CLUSTER prod" in s for s in nulls)
+
+
+def test_unknown_template_markers_are_refused():
+    with pytest.raises(SchemaError, match="unknown template marker"):
+        render("CREATE TABLE x {{nope}}", RenderContext("", RETENTION, frozenset()))
