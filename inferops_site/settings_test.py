@@ -5,7 +5,6 @@ import tempfile
 
 os.environ.setdefault("INFEROPS_DATA_DIR", tempfile.mkdtemp(prefix="inferops-test-"))
 os.environ.setdefault("INFEROPS_SECRET_KEY", "test-secret-key-not-for-production")
-os.environ.setdefault("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", "20")
 
 from inferops_site.settings import *  # noqa: E402,F403
 

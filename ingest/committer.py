@@ -1,10 +1,11 @@
 """Group commit: many requests, one large INSERT, and each request acknowledged only after it.
 
-A writer thread per signal collects envelopes until the batch holds ``max_items`` items or the
-oldest waiting envelope is ``max_delay_s`` old, inserts them in one statement through its own
-warehouse session, then resolves every waiting request's future. While an insert runs, new
-requests queue up and form the next (larger) batch. The queue is bounded in bytes: past the
-bound, requests are refused (503 + Retry-After), never queued without limit.
+A writer thread per signal inserts everything queued (up to ``max_items`` items) in one statement
+through its own warehouse session, then resolves every waiting request's future. While an insert
+runs, new requests queue up and form the next batch, so under load batches grow with the insert
+time on their own; ``max_delay_s`` is only how long an idle writer lingers for company. The
+queue is bounded in bytes: past the bound, requests are refused (503 + Retry-After), never
+queued without limit.
 """
 
 import logging

@@ -24,8 +24,8 @@ def _field(number: int, value: int) -> bytes:
     return _varint(number << 3) + _varint(value)
 
 
-def envelope(request_bytes: bytes, project_id: int, *, rejected_items: int = 0, rejected_requests: int = 0,
-             received_unix_nano: int | None = None) -> bytes:
+def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, rejected_items: int = 0,
+             rejected_requests: int = 0, received_unix_nano: int | None = None) -> bytes:
     """One length-delimited envelope message for a request of any signal."""
     body = b"".join((
         request_bytes,
@@ -35,5 +35,6 @@ def envelope(request_bytes: bytes, project_id: int, *, rejected_items: int = 0, 
         # client cannot smuggle its own project or counts in by sending these field numbers.
         _field(1003, rejected_items),
         _field(1004, rejected_requests),
+        _field(1005, accepted_items),
     ))
     return _varint(len(body)) + body

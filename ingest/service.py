@@ -41,7 +41,7 @@ class IngestService:
         if decoded.accepted == 0 and decoded.rejected == 0:
             return decoded
         future = self.committers[signal].submit(
-            envelope(decoded.payload, project_id, rejected_items=decoded.rejected), max(decoded.accepted, 1))
+            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected), max(decoded.accepted, 1))
         await asyncio.wrap_future(future)
         return decoded
 

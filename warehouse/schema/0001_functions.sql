@@ -1,19 +1,21 @@
 -- SQL functions shared by the ingest materialised views: OTLP AnyValue → String, attribute lists → maps,
--- and "first non-empty of these keys" lookups used by convention normalisation.
+-- and "first non-empty of these keys" lookups used by convention normalisation. The ingest tables
+-- declare AnyValue's int, double and bool fields as Nullable(String): ClickHouse's Protobuf input
+-- converts them to text while parsing, which keeps these expressions (and their planning) small.
 CREATE FUNCTION IF NOT EXISTS inferops_leaf_str {{on_cluster}} AS (leaf_v) -> coalesce(
     tupleElement(leaf_v, 'string_value'),
-    if(isNull(tupleElement(leaf_v, 'bool_value')), NULL, if(assumeNotNull(tupleElement(leaf_v, 'bool_value')), 'true', 'false')),
-    toString(tupleElement(leaf_v, 'int_value')),
-    toString(tupleElement(leaf_v, 'double_value')),
-    if(isNull(tupleElement(leaf_v, 'bytes_value')), NULL, base64Encode(assumeNotNull(tupleElement(leaf_v, 'bytes_value')))),
+    tupleElement(leaf_v, 'int_value'),
+    tupleElement(leaf_v, 'double_value'),
+    tupleElement(leaf_v, 'bool_value'),
+    base64Encode(tupleElement(leaf_v, 'bytes_value')),
     '');
 
 CREATE FUNCTION IF NOT EXISTS inferops_any_str {{on_cluster}} AS (any_v) -> coalesce(
     tupleElement(any_v, 'string_value'),
-    if(isNull(tupleElement(any_v, 'bool_value')), NULL, if(assumeNotNull(tupleElement(any_v, 'bool_value')), 'true', 'false')),
-    toString(tupleElement(any_v, 'int_value')),
-    toString(tupleElement(any_v, 'double_value')),
-    if(isNull(tupleElement(any_v, 'bytes_value')), NULL, base64Encode(assumeNotNull(tupleElement(any_v, 'bytes_value')))),
+    tupleElement(any_v, 'int_value'),
+    tupleElement(any_v, 'double_value'),
+    tupleElement(any_v, 'bool_value'),
+    base64Encode(tupleElement(any_v, 'bytes_value')),
     if(empty(tupleElement(tupleElement(any_v, 'array_value'), 'values')), NULL, toJSONString(arrayMap(any_el -> inferops_leaf_str(any_el), tupleElement(tupleElement(any_v, 'array_value'), 'values')))),
     if(empty(tupleElement(tupleElement(any_v, 'kvlist_value'), 'values')), NULL,
        toJSONString(mapFromArrays(arrayMap(any_kv -> tupleElement(any_kv, 'key'), tupleElement(tupleElement(any_v, 'kvlist_value'), 'values')),

@@ -4,8 +4,9 @@ CREATE TABLE IF NOT EXISTS otlp_logs_in {{on_cluster}} (
     received_unix_nano UInt64,
     rejected_items UInt64,
     rejected_requests UInt64,
+    accepted_items UInt64,
     resource_logs Array(Tuple(
-        resource Tuple(attributes Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String))))), bytes_value Nullable(String))))),
+        resource Tuple(attributes Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String))))), bytes_value Nullable(String))))),
         scope_logs Array(Tuple(
             scope Tuple(name String, version String),
             log_records Array(Tuple(
@@ -13,8 +14,8 @@ CREATE TABLE IF NOT EXISTS otlp_logs_in {{on_cluster}} (
                 observed_time_unix_nano UInt64,
                 severity_number Int32,
                 severity_text String,
-                body Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String))))), bytes_value Nullable(String)),
-                attributes Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(Bool), int_value Nullable(Int64), double_value Nullable(Float64), bytes_value Nullable(String))))), bytes_value Nullable(String)))),
+                body Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String))))), bytes_value Nullable(String)),
+                attributes Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), array_value Tuple(values Array(Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String)))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(string_value Nullable(String), bool_value Nullable(String), int_value Nullable(String), double_value Nullable(String), bytes_value Nullable(String))))), bytes_value Nullable(String)))),
                 flags UInt32,
                 trace_id String,
                 span_id String,

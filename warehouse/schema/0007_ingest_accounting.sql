@@ -1,4 +1,4 @@
--- Accepted and rejected items per project, signal and minute, counted from the ingest envelopes.
+-- Accepted and rejected items per project, signal and minute, from the counts ingest puts in each envelope.
 CREATE TABLE IF NOT EXISTS ingest_accounting {{on_cluster}} (
     project_id UInt64,
     signal LowCardinality(String),
@@ -15,23 +15,20 @@ TTL minute + toIntervalDay({{retention_days:rollups}});
 CREATE MATERIALIZED VIEW IF NOT EXISTS ingest_accounting_traces_mv {{on_cluster}} TO ingest_accounting AS
 SELECT project_id, 'traces' AS signal, toStartOfMinute(inferops_ns(received_unix_nano)) AS minute,
        toUInt64(rejected_requests = 0) AS requests,
-       arraySum(arrayMap(rs -> arraySum(arrayMap(ss -> length(ss.spans), rs.scope_spans)), resource_spans)) AS accepted,
+       accepted_items AS accepted,
        rejected_items AS rejected, rejected_requests
 FROM otlp_traces_in;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ingest_accounting_metrics_mv {{on_cluster}} TO ingest_accounting AS
 SELECT project_id, 'metrics' AS signal, toStartOfMinute(inferops_ns(received_unix_nano)) AS minute,
        toUInt64(rejected_requests = 0) AS requests,
-       arraySum(arrayMap(rm -> arraySum(arrayMap(sm -> arraySum(arrayMap(m ->
-           length(m.gauge.data_points) + length(m.sum.data_points) + length(m.histogram.data_points)
-           + length(m.exponential_histogram.data_points) + length(m.summary.data_points), sm.metrics)),
-           rm.scope_metrics)), resource_metrics)) AS accepted,
+       accepted_items AS accepted,
        rejected_items AS rejected, rejected_requests
 FROM otlp_metrics_in;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ingest_accounting_logs_mv {{on_cluster}} TO ingest_accounting AS
 SELECT project_id, 'logs' AS signal, toStartOfMinute(inferops_ns(received_unix_nano)) AS minute,
        toUInt64(rejected_requests = 0) AS requests,
-       arraySum(arrayMap(rl -> arraySum(arrayMap(sl -> length(sl.log_records), rl.scope_logs)), resource_logs)) AS accepted,
+       accepted_items AS accepted,
        rejected_items AS rejected, rejected_requests
 FROM otlp_logs_in;
