@@ -9,7 +9,7 @@ per span), and reports:
 * where the time goes, from in-process component timings (decode+validate, chDB insert of one
   group-committed batch through the Protobuf format and materialised views).
 
-Usage: python bench/ingest_bench.py [--seconds 20] [--clients 24] [--server-cpu 0] [--client-cpu 1]
+Usage: python bench/ingest_bench.py [--seconds 20] [--clients 96] [--server-cpu 0] [--client-cpu 1]
 """
 
 import argparse
@@ -143,7 +143,7 @@ def components(payloads: list[bytes], data_dir: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--clients", type=int, default=96)
     parser.add_argument("--server-cpu", type=int, default=0)
     parser.add_argument("--client-cpu", type=int, default=1)
     args = parser.parse_args()
@@ -161,9 +161,10 @@ def main() -> None:
     server = start_server(env, args.server_cpu)
     try:
         port = int(env["INFEROPS_OTLP_HTTP_PORT"])
-        drive(port, key, payloads, 3, args.clients)  # warm up
-        saturated = drive(port, key, payloads, args.seconds, args.clients)
+        drive(port, key, payloads, 3, 2)  # warm up
+        # Light load first: after a saturated phase, background merges would still be competing.
         light = drive(port, key, payloads, args.seconds, 2, interval=1.0)  # 2 × 512 spans/s ≈ 1k spans/s
+        saturated = drive(port, key, payloads, args.seconds, args.clients)
     finally:
         server.terminate()
         server.wait(60)
