@@ -57,3 +57,14 @@ def guardrail_decisions_in_window(project_id: int, start: datetime, end: datetim
 def trace_ids_in_window(project_id: int, start: datetime, end: datetime, limit: int = 1_000_000) -> set[str]:
     frame = _window_query("telemetry.trace_ids_in_window", project_id, start, end, limit)
     return set(frame["trace_id"].to_list()) if not frame.is_empty() else set()
+
+
+def trace_summary(project_id: int, trace_id: str, start: datetime, end: datetime) -> dict | None:
+    frame = get_warehouse().run_query("telemetry.trace_summary", project_id=project_id, start=start, end=end,
+                                      trace_id=trace_id)
+    return frame.to_dicts()[0] if not frame.is_empty() else None
+
+
+def rollup_by_model(project_id: int, start: datetime, end: datetime, operations: list[str]) -> pl.DataFrame:
+    return get_warehouse().run_query("telemetry.rollup_by_model", project_id=project_id, start=start, end=end,
+                                     operations=operations)

@@ -66,3 +66,27 @@ def test_refused_json_requests_get_json_status(slow_commit_server, ingest_key):
     refused = [r for r in replies if r.status == 503]
     assert len(refused) == 1
     assert json.loads(refused[0].body)["code"] == 14
+
+
+def test_grpc_overload_is_unavailable_with_retry_info(slow_commit_server, ingest_key):
+    import grpc
+    from google.rpc import error_details_pb2, status_pb2
+
+    body = agentic_request(8).SerializeToString()
+
+    def call(_):
+        with grpc.insecure_channel(f"127.0.0.1:{slow_commit_server.grpc_port}") as channel:
+            export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+            try:
+                export(body, metadata=(("x-inferops-key", ingest_key),), timeout=30)
+                return None
+            except grpc.RpcError as error:
+                return error
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        errors = [e for e in pool.map(call, range(2)) if e is not None]
+    assert [e.code() for e in errors] == [grpc.StatusCode.UNAVAILABLE]
+    status = status_pb2.Status.FromString(dict(errors[0].trailing_metadata())["grpc-status-details-bin"])
+    retry = error_details_pb2.RetryInfo()
+    assert status.details[0].Unpack(retry)
+    assert retry.retry_delay.seconds == 3
