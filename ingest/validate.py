@@ -41,15 +41,20 @@ def item_name(item) -> str:
     return repr(name[:60]) if name else ""
 
 
-def validate_traces(request) -> tuple[int, int, list[str]]:
+def _validate_groups(groups, problem_of, label: str) -> tuple[int, int, list[str]]:
+    """Prune every repeated field in ``groups``; totals of kept and dropped items, with reasons."""
     accepted = rejected = 0
     messages: list[str] = []
-    for resource_spans in request.resource_spans:
-        for scope_spans in resource_spans.scope_spans:
-            kept, dropped = _prune(scope_spans.spans, _span_problem, "span", messages)
-            accepted += kept
-            rejected += dropped
+    for items in groups:
+        kept, dropped = _prune(items, problem_of, label, messages)
+        accepted += kept
+        rejected += dropped
     return accepted, rejected, messages
+
+
+def validate_traces(request) -> tuple[int, int, list[str]]:
+    groups = (ss.spans for rs in request.resource_spans for ss in rs.scope_spans)
+    return _validate_groups(groups, _span_problem, "span")
 
 
 def _log_problem(record) -> str | None:
@@ -61,14 +66,8 @@ def _log_problem(record) -> str | None:
 
 
 def validate_logs(request) -> tuple[int, int, list[str]]:
-    accepted = rejected = 0
-    messages: list[str] = []
-    for resource_logs in request.resource_logs:
-        for scope_logs in resource_logs.scope_logs:
-            kept, dropped = _prune(scope_logs.log_records, _log_problem, "logRecord", messages)
-            accepted += kept
-            rejected += dropped
-    return accepted, rejected, messages
+    groups = (sl.log_records for rl in request.resource_logs for sl in rl.scope_logs)
+    return _validate_groups(groups, _log_problem, "logRecord")
 
 
 def _histogram_point_problem(point) -> str | None:
