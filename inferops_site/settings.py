@@ -137,7 +137,8 @@ INGEST_RETRY_AFTER_S = env_int("INFEROPS_INGEST_RETRY_AFTER_S", 2, minimum=1)
 # Embedded mode: in-process broker and channel layer; distributed mode: Redis.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
+# Results are rarely needed (tasks write their effects); the in-process cache serves embedded mode.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
 CELERY_TASK_IGNORE_RESULT = True
 CHANNEL_LAYERS = (
     {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}

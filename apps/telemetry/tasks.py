@@ -9,7 +9,7 @@ from warehouse import WarehouseError, get_warehouse
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=False, expires=50)
 def warehouse_health() -> bool:
     """Ping the warehouse so that an outage shows in the logs within a minute."""
     try:
