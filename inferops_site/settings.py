@@ -15,11 +15,13 @@ if not SECRET_KEY:
     # Embedded mode generates and keeps a key in the data folder so that two commands suffice.
     _key_file = DATA_DIR / "secret_key"
     if not _key_file.exists():
+        import os
         import secrets
 
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        _key_file.write_text(secrets.token_urlsafe(50))
-        _key_file.chmod(0o600)
+        # Created private (0600) from the start: no window with default permissions.
+        with os.fdopen(os.open(_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as key_out:
+            key_out.write(secrets.token_urlsafe(50))
     SECRET_KEY = _key_file.read_text().strip()
 
 ALLOWED_HOSTS = env_list("INFEROPS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])

@@ -111,6 +111,10 @@ class GroupCommitter:
                 return
             try:
                 self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
+                logger.exception("group commit failed unexpectedly", extra={"signal": self.signal})
+                for pending in batch:
+                    _resolve(pending.future, error=StorageUnavailable(f"storage error: {exc}", self.retry_after_s))
             finally:
                 with self._cond:
                     self._pending_bytes -= sum(len(p.envelope) for p in batch)
@@ -121,21 +125,23 @@ class GroupCommitter:
             insert_envelopes(self.warehouse, self.signal, b"".join(p.envelope for p in batch))
         except BadInput as exc:
             if len(batch) == 1:
-                batch[0].future.set_exception(BadPayload(f"the warehouse could not parse the request: {exc}"))
+                _resolve(batch[0].future, error=BadPayload(f"the warehouse could not parse the request: {exc}"))
                 return
-            # One envelope poisoned the batch: commit the others one by one and fail only the culprit.
-            logger.warning("batch insert failed to parse; retrying envelopes singly", extra={"signal": self.signal})
-            for pending in batch:
-                self._commit([pending])
+            # Some envelope poisoned the batch: bisect, so one bad request costs O(log n) inserts
+            # and fails alone while everything else is committed.
+            logger.warning("batch insert rejected its input; bisecting", extra={"signal": self.signal})
+            middle = len(batch) // 2
+            self._commit(batch[:middle])
+            self._commit(batch[middle:])
             return
         except WarehouseError as exc:
             logger.exception("warehouse insert failed", extra={"signal": self.signal, "envelopes": len(batch)})
             for pending in batch:
-                pending.future.set_exception(StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
+                _resolve(pending.future, error=StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
             return
         self._record(batch, time.perf_counter() - began)
         for pending in batch:
-            pending.future.set_result(pending.items)
+            _resolve(pending.future, result=pending.items)
 
     def _record(self, batch: list[Pending], seconds: float) -> None:
         items = sum(p.items for p in batch)
@@ -144,3 +150,13 @@ class GroupCommitter:
         self.stats.items += items
         self.stats.insert_seconds += seconds
         self.stats.max_batch_items = max(self.stats.max_batch_items, items)
+
+
+def _resolve(future: Future, *, result: int | None = None, error: BaseException | None = None) -> None:
+    """Settle a request's future unless its caller already gave up (a cancelled gRPC call)."""
+    if not future.set_running_or_notify_cancel():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -44,16 +44,23 @@ def decompress(body: bytes, encoding: str, limit: int) -> bytes:
         return body
     if encoding != "gzip":
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise BadPayload(f"gzip body could not be decompressed: {exc}") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PayloadTooLarge(f"decompressed request exceeds the limit of {limit} bytes")
-    if not inflater.eof:
-        raise BadPayload("gzip body is truncated")
-    return out
+    parts: list[bytes] = []
+    size = 0
+    remaining = body
+    while remaining:  # a gzip stream may hold several members; all of them are the body
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(remaining, limit - size + 1)
+        except zlib.error as exc:
+            raise BadPayload(f"gzip body could not be decompressed: {exc}") from exc
+        size += len(part)
+        if size > limit or inflater.unconsumed_tail:
+            raise PayloadTooLarge(f"decompressed request exceeds the limit of {limit} bytes")
+        if not inflater.eof:
+            raise BadPayload("gzip body is truncated")
+        parts.append(part)
+        remaining = inflater.unused_data
+    return b"".join(parts)
 
 
 def parse(signal: str, data: bytes, encoding: str):
@@ -68,6 +75,8 @@ def parse(signal: str, data: bytes, encoding: str):
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadPayload(f"request body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadPayload("request body nests JSON too deeply") from exc
     if not isinstance(document, dict):
         raise BadPayload("OTLP/JSON request body must be a JSON object")
     problems = jsonids.convert_ids(signal, document)
@@ -87,12 +96,25 @@ def decode(signal: str, data: bytes, encoding: str) -> Decoded:
         payload = request.SerializeToString()
     else:
         payload = data if encoding == "protobuf" else request.SerializeToString()
-    message = ""
+    return Decoded(payload=payload, accepted=accepted, rejected=rejected, message=_summary(rejected, messages))
+
+
+def without_unknown_fields(signal: str, payload: bytes) -> bytes:
+    """Re-serialise ``payload`` keeping only fields the OTLP schema defines."""
+    request = REQUEST_TYPES[signal].FromString(payload)
+    request.DiscardUnknownFields()
+    return request.SerializeToString()
+
+
+def _summary(rejected: int, messages: list[str]) -> str:
+    """The partial-success message: what was rejected, or (with nothing rejected) warnings only."""
+    if not messages:
+        return ""
+    shown = "; ".join(messages[:MAX_MESSAGES])
+    more = f" (and {len(messages) - MAX_MESSAGES} more)" if len(messages) > MAX_MESSAGES else ""
     if rejected:
-        shown = "; ".join(messages[:MAX_MESSAGES])
-        more = f" (and {len(messages) - MAX_MESSAGES} more)" if len(messages) > MAX_MESSAGES else ""
-        message = f"{rejected} invalid item(s) rejected: {shown}{more}"
-    return Decoded(payload=payload, accepted=accepted, rejected=rejected, message=message)
+        return f"{rejected} invalid item(s) rejected: {shown}{more}"
+    return f"accepted with warnings: {shown}{more}"
 
 
 __all__ = ["Decoded", "decode", "decompress", "gzip"]

@@ -5,7 +5,9 @@ byte so that validation rejects its item with the right count, and the problem i
 """
 
 import base64
+import re
 
+_HEX = re.compile(r"^(?:[0-9a-fA-F]{2})*$")
 _INVALID = base64.b64encode(b"\xff").decode()
 _ID_KEYS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
 
@@ -19,9 +21,9 @@ def _convert(obj: dict, problems: list[str], where: str) -> None:
             problems.append(f"{where}.{key} must be a hex string")
             obj[key] = _INVALID
             continue
-        try:
+        if _HEX.match(value):
             obj[key] = base64.b64encode(bytes.fromhex(value)).decode()
-        except ValueError:
+        else:
             problems.append(f"{where}.{key} {value[:40]!r} is not hex")
             obj[key] = _INVALID
 
@@ -53,7 +55,7 @@ def convert_ids(signal: str, document: dict) -> list[str]:
             _convert(span, problems, f"span[{index}]")
             for link in _items(span, "links"):
                 if isinstance(link, dict):
-                    _convert(link, problems, f"span[{index}].link")
+                    _convert(link, problems, f"span[{index}].link (dropped)")
 
         _walk(document, spans, visit_span)
     elif signal == "logs":
@@ -73,4 +75,4 @@ def _convert_exemplars(metric: dict, problems: list[str]) -> None:
         for point in _items(data, "dataPoints", "data_points"):
             for exemplar in _items(point, "exemplars") if isinstance(point, dict) else []:
                 if isinstance(exemplar, dict):
-                    _convert(exemplar, problems, "exemplar")
+                    _convert(exemplar, problems, "exemplar (dropped)")

@@ -23,7 +23,7 @@ def export_response(signal: str, decoded: Decoded | None):
     """Empty on full success (partial_success unset); otherwise the exact rejected count and why."""
     response_type, field = RESPONSE_TYPES[signal]
     response = response_type()
-    if decoded is not None and decoded.rejected:
+    if decoded is not None and (decoded.rejected or decoded.message):
         setattr(response.partial_success, field, decoded.rejected)
         response.partial_success.error_message = decoded.message[:MAX_MESSAGE_CHARS]
     return response

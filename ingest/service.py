@@ -2,10 +2,11 @@
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from ingest import auth
 from ingest.committer import GroupCommitter
-from ingest.decode import Decoded, decode, decompress
+from ingest.decode import Decoded, decode, decompress, without_unknown_fields
 from ingest.envelope import envelope
 from ingest.errors import BadPayload, IngestError, Overloaded, PayloadTooLarge
 
@@ -31,7 +32,8 @@ class IngestService:
                      content_encoding: str = "") -> Decoded:
         """Store what is valid in ``body``; returns once it is durable. Raises IngestError."""
         try:
-            if len(body) > INLINE_DECODE_BYTES:
+            # Compressed bodies can inflate 1000×: decode them, like large ones, off the event loop.
+            if len(body) > INLINE_DECODE_BYTES or (content_encoding and len(body) > 16 * 1024):
                 decoded = await asyncio.to_thread(self._decode, signal, body, encoding, content_encoding)
             else:
                 decoded = self._decode(signal, body, encoding, content_encoding)
@@ -40,10 +42,25 @@ class IngestService:
             raise
         if decoded.accepted == 0 and decoded.rejected == 0:
             return decoded
-        future = self.committers[signal].submit(
-            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected), max(decoded.accepted, 1))
-        await asyncio.wrap_future(future)
+        try:
+            await self._commit(signal, project_id, decoded)
+        except BadPayload:
+            # The warehouse's parser is stricter than ours about fields OTLP does not define
+            # (e.g. unknown groups): drop those and try once more before refusing the request.
+            decoded = replace(decoded, payload=without_unknown_fields(signal, decoded.payload))
+            try:
+                await self._commit(signal, project_id, decoded)
+            except BadPayload:
+                await self._count_rejected_request(signal, project_id)
+                raise
         return decoded
+
+    async def _commit(self, signal: str, project_id: int, decoded: Decoded) -> None:
+        future = self.committers[signal].submit(
+            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected),
+            max(decoded.accepted, 1))
+        # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
+        await asyncio.shield(asyncio.wrap_future(future))
 
     def _decode(self, signal: str, body: bytes, encoding: str, content_encoding: str) -> Decoded:
         return decode(signal, decompress(body, content_encoding, self.max_body_bytes), encoding)
@@ -52,7 +69,8 @@ class IngestService:
         # Counted before answering so the accounting API agrees with what clients saw; under
         # overload the count is dropped rather than competing with data for the queue.
         try:
-            await asyncio.wrap_future(self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0))
+            future = self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0)
+            await asyncio.shield(asyncio.wrap_future(future))
         except Overloaded:
             logger.warning("rejected-request count dropped", extra={"project_id": project_id, "signal": signal})
 

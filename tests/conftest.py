@@ -77,3 +77,15 @@ def ingest_server(warehouse):
     server = IngestServerThread(warehouse).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def slow_commit_server(warehouse, settings):
+    # Every request waits 1 s for its batch and the queue holds one request: a second concurrent
+    # request must be refused, not queued.
+    settings.INGEST_MAX_PENDING_BYTES = 1
+    settings.INGEST_BATCH_MAX_DELAY_MS = 1000
+    settings.INGEST_RETRY_AFTER_S = 3
+    server = IngestServerThread(warehouse.writer()).start()
+    yield server
+    server.stop()

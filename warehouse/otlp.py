@@ -28,7 +28,11 @@ def insert_envelopes(warehouse, signal: str, payload: bytes) -> int:
         "format_schema": PROTO_SCHEMA,
         "format_schema_message_name": spec.message,
         "input_format_protobuf_oneof_presence": "0",
-        # Group commit already batches; the engine must not buffer again or acknowledge early.
+        # Group commit already batches; the engine must not buffer again or acknowledge early,
+        # and on a cluster the Distributed tables must hand rows to the shards before we answer.
         "async_insert": "0",
+        "distributed_foreground_insert": "1",
+        # A backfill may span many days (partitions); that is not a reason to refuse the batch.
+        "throw_on_max_partitions_per_insert_block": "0",
     }
     return warehouse.insert_formatted(f"INSERT INTO {spec.table}", "Protobuf", payload, settings)

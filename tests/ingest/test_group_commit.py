@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from apps.telemetry.selectors import ingest_accounting
-from tests.conftest import IngestServerThread
 from tests.ingest.factories import agentic_request
 from tests.ingest.http_client import post
 
@@ -35,18 +34,6 @@ def test_concurrent_requests_share_inserts(ingest_server, project, ingest_key):
     now = timezone.now()
     traces = ingest_accounting(project.pk, now - timedelta(hours=1), now + timedelta(minutes=1))[0]
     assert (traces.requests, traces.accepted) == (16, 16 * 512)
-
-
-@pytest.fixture
-def slow_commit_server(warehouse, settings):
-    # Every request waits 1 s for its batch and the queue holds one request: a second concurrent
-    # request must be refused, not queued.
-    settings.INGEST_MAX_PENDING_BYTES = 1
-    settings.INGEST_BATCH_MAX_DELAY_MS = 1000
-    settings.INGEST_RETRY_AFTER_S = 3
-    server = IngestServerThread(warehouse.writer()).start()
-    yield server
-    server.stop()
 
 
 def test_overload_is_refused_with_retry_after(slow_commit_server, ingest_key):

@@ -6,6 +6,9 @@ lazily here and nowhere else; distributed-mode processes never load it.
 
 import io
 import logging
+import os
+import re
+import tempfile
 import threading
 from pathlib import Path
 
@@ -65,21 +68,41 @@ class ChdbBackend:
         sink = io.BytesIO()
         with pa.ipc.new_stream(sink, data.schema) as writer:
             writer.write_table(data)
-        return self.insert_formatted(f"INSERT INTO {check_identifier(table)} ({columns})", "ArrowStream",
-                                     sink.getvalue(), {})
+        self.insert_formatted(f"INSERT INTO {check_identifier(table)} ({columns})", "ArrowStream", sink.getvalue(), {})
+        return data.num_rows
 
     def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> int:
-        if settings:
-            # Settings values are bound by the engine as string literals of known setting names.
-            insert_sql += " SETTINGS " + ", ".join(f"{check_identifier(k)} = {_literal(v)}" for k, v in settings.items())
-        with self._insert_lock:
-            try:
-                with self._session.send_insert(insert_sql, fmt) as inserter:
-                    inserter.append(payload)
-                    result = inserter.finish()
-            except Exception as exc:  # noqa: BLE001
-                raise map_engine_error(exc) from exc
-        return int(getattr(result, "rows_written", 0) or 0)
+        """Insert bytes in ``fmt`` and raise if any row, view or storage step fails.
+
+        chDB's streaming inserter reports success even when a materialised view or the storage
+        rejects the rows, so the payload goes through a private file and ``FROM INFILE`` on the
+        ordinary query path, which raises every engine error.
+        """
+        spool = self._spool_dir()
+        handle, path = tempfile.mkstemp(dir=spool, suffix=".bin")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(payload)
+            clause = ""
+            if settings:
+                # Setting names are identifiers from code; values are quoted literals.
+                clause = " SETTINGS " + ", ".join(f"{check_identifier(k)} = {_literal(v)}" for k, v in settings.items())
+            sql = f"{insert_sql} FROM INFILE {_literal(path)}{clause} FORMAT {check_identifier(fmt)}"
+            with self._insert_lock:
+                try:
+                    self._session.query(sql, "CSV")
+                except Exception as exc:  # noqa: BLE001
+                    raise map_engine_error(exc) from exc
+        finally:
+            os.unlink(path)
+        return -1  # the query path does not report a count; callers know what they sent
+
+    def _spool_dir(self) -> str:
+        spool = Path(self.path) / "insert_spool"
+        spool.mkdir(exist_ok=True)
+        if not _SAFE_PATH.match(str(spool)):
+            raise WarehouseError(f"chDB data folder path {self.path!r} has characters we will not put in SQL")
+        return str(spool)
 
     def new_writer(self) -> "ChdbBackend":
         return ChdbBackend(self.path, self.max_memory_bytes)
@@ -89,6 +112,9 @@ class ChdbBackend:
 
     def close(self) -> None:
         self._session.close()
+
+
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
 
 
 def _literal(value: str) -> str:
