@@ -46,15 +46,18 @@ class OtlpHttpApp:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         encoding = "protobuf" if "protobuf" in headers.get("content-type", "") else "json"
+        held = [0]
         try:
             signal = self._route(scope)
             project_id = await self.service.authenticate(headers)
             encoding = _encoding_of(headers.get("content-type", ""))
-            body = await self._read_body(headers, receive)
+            body = await self._read_body(headers, receive, held)
             decoded = await self.service.export(signal, project_id, body, encoding, headers.get("content-encoding", ""))
             await _reply(send, 200, encode(export_response(signal, decoded), encoding), encoding)
         except IngestError as error:
             await _reply(send, error.http_status, encode(status_for(error), encoding), encoding, error.retry_after_s)
+        finally:
+            self.service.inflight.give(held[0])
 
     def _route(self, scope) -> str:
         signal = PATHS.get(scope["path"].rstrip("/") or "/")
@@ -64,7 +67,8 @@ class OtlpHttpApp:
             raise MethodNotAllowed(f"{scope['method']} is not allowed; OTLP/HTTP uses POST")
         return signal
 
-    async def _read_body(self, headers: dict[str, str], receive) -> bytes:
+    async def _read_body(self, headers: dict[str, str], receive, held: list[int]) -> bytes:
+        """Read the body within the size limit, holding its bytes in the in-flight budget."""
         limit = self.service.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -73,6 +77,8 @@ class OtlpHttpApp:
         while True:
             message = await receive()
             chunk = message.get("body", b"")
+            self.service.inflight.take(len(chunk))
+            held[0] += len(chunk)
             size += len(chunk)
             if size > limit:
                 raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes")

@@ -9,7 +9,7 @@ from django.conf import settings
 from ingest.committer import GroupCommitter
 from ingest.grpc_server import build_server
 from ingest.http_app import OtlpHttpApp
-from ingest.service import IngestService
+from ingest.service import ByteBudget, IngestService
 from warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ class IngestRuntime:
             )
             for signal in ("traces", "metrics", "logs")
         }
-        self.service = IngestService(self.committers, settings.INGEST_MAX_BODY_BYTES)
+        inflight = ByteBudget(settings.INGEST_MAX_INFLIGHT_BYTES, settings.INGEST_RETRY_AFTER_S)
+        self.service = IngestService(self.committers, settings.INGEST_MAX_BODY_BYTES, inflight)
         self.http_app = OtlpHttpApp(self.service)
         self.grpc_server: Any = None
 

@@ -14,10 +14,32 @@ logger = logging.getLogger(__name__)
 INLINE_DECODE_BYTES = 1 << 20  # bigger bodies decode off the event loop
 
 
+class ByteBudget:
+    """Bytes of request bodies held in memory right now, across all requests of this process.
+
+    The commit queue is bounded, but bodies being received or decoded are not in it yet; this
+    bound keeps thousands of concurrent large uploads from exhausting memory before they queue.
+    """
+
+    def __init__(self, limit: int, retry_after_s: int):
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+        self.used = 0
+
+    def take(self, size: int) -> None:
+        if self.used + size > self.limit and self.used:
+            raise Overloaded(f"{self.used} bytes of request bodies are in flight; retry later", self.retry_after_s)
+        self.used += size
+
+    def give(self, size: int) -> None:
+        self.used -= size
+
+
 class IngestService:
-    def __init__(self, committers: dict[str, GroupCommitter], max_body_bytes: int):
+    def __init__(self, committers: dict[str, GroupCommitter], max_body_bytes: int, inflight: ByteBudget):
         self.committers = committers
         self.max_body_bytes = max_body_bytes
+        self.inflight = inflight
 
     async def authenticate(self, headers: dict[str, str]) -> int:
         key = auth.extract_key(headers)

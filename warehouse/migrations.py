@@ -141,14 +141,28 @@ class MigrationRunner:
         self.ctx = RenderContext(cluster, retention_days, merge_tree_tables(self.migrations))
         self.lock_dir = lock_dir
 
+    def bookkeeping_statements(self) -> list[str]:
+        """History and lock tables. On a cluster they live in Keeper (KeeperMap), so every node and
+        every runner sees one linearizable history and one lock, not a copy per node."""
+        if self.ctx.cluster:
+            on_cluster = f"ON CLUSTER {self.ctx.cluster}"
+            return [
+                f"CREATE TABLE IF NOT EXISTS schema_migrations {on_cluster} (version UInt32, name String, "
+                "checksum String, applied_at DateTime64(3, 'UTC')) "
+                "ENGINE = KeeperMap('/inferops/schema_migrations') PRIMARY KEY version",
+                f"CREATE TABLE IF NOT EXISTS schema_migration_lock {on_cluster} (holder String, "
+                "acquired_at DateTime64(3, 'UTC')) ENGINE = KeeperMap('/inferops/schema_migration_lock') PRIMARY KEY holder",
+            ]
+        return [
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, checksum String, "
+            "applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY version",
+            "CREATE TABLE IF NOT EXISTS schema_migration_lock (holder String, acquired_at DateTime64(3, 'UTC')) "
+            "ENGINE = MergeTree ORDER BY acquired_at",
+        ]
+
     def _ensure_bookkeeping(self) -> None:
-        on_cluster = f"ON CLUSTER {self.ctx.cluster}" if self.ctx.cluster else ""
-        self.warehouse.command(
-            f"CREATE TABLE IF NOT EXISTS schema_migrations {on_cluster} (version UInt32, name String, "
-            "checksum String, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY version")
-        self.warehouse.command(
-            f"CREATE TABLE IF NOT EXISTS schema_migration_lock {on_cluster} (holder String, "
-            "acquired_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY acquired_at")
+        for statement in self.bookkeeping_statements():
+            self.warehouse.command(statement)
 
     def applied(self) -> dict[int, tuple[str, str]]:
         frame = self.warehouse.admin_query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
@@ -189,13 +203,22 @@ class MigrationRunner:
             self.apply_retention()
             return [m for m, _ in plan]
 
-    def apply_retention(self) -> None:
-        """Re-apply TTLs so that changed retention settings take effect on existing tables."""
-        from warehouse.retention import retention_statements
+    def apply_retention(self) -> list[str]:
+        """Change the TTL of the tables whose retention setting changed; returns their names."""
+        from warehouse.retention import retention_statements, ttl_clause
 
-        for statement in retention_statements(self.ctx.retention_days):
+        changed = []
+        for table, statement in retention_statements(self.ctx.retention_days).items():
+            stored = table + "_local" if self.ctx.cluster else table
+            ddl = self.warehouse.admin_query(
+                "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
+                {"t": stored})
+            if not ddl.is_empty() and ttl_clause(table, self.ctx.retention_days) in ddl.item():
+                continue
             for rendered in render(statement, self.ctx):
                 self.warehouse.command(rendered)
+            changed.append(table)
+        return changed
 
     @contextmanager
     def _lock(self):

@@ -20,13 +20,11 @@ SIGNALS = {
 }
 
 
-def insert_envelopes(warehouse, signal: str, payload: bytes) -> int:
-    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT; returns rows written."""
-    spec = SIGNALS[signal]
-    settings = {
+def insert_settings(signal: str) -> dict[str, str]:
+    return {
         "format_schema_source": "string",
         "format_schema": PROTO_SCHEMA,
-        "format_schema_message_name": spec.message,
+        "format_schema_message_name": SIGNALS[signal].message,
         "input_format_protobuf_oneof_presence": "0",
         # Group commit already batches; the engine must not buffer again or acknowledge early,
         # and on a cluster the Distributed tables must hand rows to the shards before we answer.
@@ -35,4 +33,8 @@ def insert_envelopes(warehouse, signal: str, payload: bytes) -> int:
         # A backfill may span many days (partitions); that is not a reason to refuse the batch.
         "throw_on_max_partitions_per_insert_block": "0",
     }
-    return warehouse.insert_formatted(f"INSERT INTO {spec.table}", "Protobuf", payload, settings)
+
+
+def insert_envelopes(warehouse, signal: str, payload: bytes) -> None:
+    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT; raises on any failure."""
+    warehouse.insert_formatted(f"INSERT INTO {SIGNALS[signal].table}", "Protobuf", payload, insert_settings(signal))

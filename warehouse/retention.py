@@ -16,10 +16,12 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def retention_statements(retention_days: dict[str, int]) -> list[str]:
-    """ALTER statements that set every table's TTL from the current settings (metadata-only changes)."""
-    statements = []
-    for table, (data_class, time_expr) in sorted(RETENTION_TABLES.items()):
-        days = int(retention_days[data_class])
-        statements.append(f"ALTER TABLE {table} MODIFY TTL {time_expr} + toIntervalDay({days})")
-    return statements
+def ttl_clause(table: str, retention_days: dict[str, int]) -> str:
+    data_class, time_expr = RETENTION_TABLES[table]
+    return f"TTL {time_expr} + toIntervalDay({int(retention_days[data_class])})"
+
+
+def retention_statements(retention_days: dict[str, int]) -> dict[str, str]:
+    """Per table, the ALTER that sets its TTL from the current settings (a metadata-only change)."""
+    return {table: f"ALTER TABLE {table} MODIFY {ttl_clause(table, retention_days)}"
+            for table in sorted(RETENTION_TABLES)}

@@ -81,20 +81,22 @@ def test_a_held_lock_refuses_a_second_run(warehouse):
         warehouse.command("DELETE FROM schema_migration_lock WHERE holder = 'other-run'")
 
 
-def test_retention_settings_become_ttls(warehouse):
-    runner = MigrationRunner(warehouse, cluster="", retention_days={**RETENTION, "traces": 9})
-    runner.apply_retention()
-    ddl = warehouse.admin_query("SELECT create_table_query FROM system.tables WHERE name = 'spans' "
-                                "AND database = currentDatabase()").item()
-    assert "toIntervalDay(9)" in ddl
-    runner = MigrationRunner(warehouse, cluster="", retention_days=RETENTION)
-    runner.apply_retention()
+def test_retention_settings_become_ttls_only_when_changed(warehouse, settings):
+    runner = MigrationRunner(warehouse, cluster="", retention_days={**settings.RETENTION_DAYS, "traces": 9})
+    try:
+        assert runner.apply_retention() == ["spans", "trace_summaries"]
+        ddl = warehouse.admin_query("SELECT create_table_query FROM system.tables WHERE name = 'spans' "
+                                    "AND database = currentDatabase()").item()
+        assert "TTL greatest(toDateTime(timestamp), ingested_at) + toIntervalDay(9)" in ddl
+        assert runner.apply_retention() == []
+    finally:
+        MigrationRunner(warehouse, cluster="", retention_days=settings.RETENTION_DAYS).apply_retention()
 
 
 def test_every_stored_table_has_a_retention_class():
     tables = merge_tree_tables(discover())
     assert set(RETENTION_TABLES) == tables
-    assert len(retention_statements(RETENTION)) == len(tables)
+    assert set(retention_statements(RETENTION)) == tables
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +139,16 @@ def test_cluster_rendering_puts_functions_and_null_tables_on_the_cluster(cluster
 def test_unknown_template_markers_are_refused():
     with pytest.raises(SchemaError, match="unknown template marker"):
         render("CREATE TABLE x {{nope}}", RenderContext("", RETENTION, frozenset()))
+
+
+def test_cluster_bookkeeping_lives_in_keeper(warehouse):
+    runner = MigrationRunner(warehouse, cluster="prod", retention_days=RETENTION)
+    statements = runner.bookkeeping_statements()
+    assert all("ON CLUSTER prod" in s and "ENGINE = KeeperMap('/inferops/" in s for s in statements)
+
+
+def test_ingest_inserts_wait_for_shards():
+    from warehouse.otlp import insert_settings
+
+    settings = insert_settings("traces")
+    assert (settings["distributed_foreground_insert"], settings["async_insert"]) == ("1", "0")
