@@ -77,3 +77,17 @@ def test_grpc_overload_is_unavailable_with_retry_info(slow_commit_server, ingest
     retry = error_details_pb2.RetryInfo()
     assert status.details[0].Unpack(retry)
     assert retry.retry_delay.seconds == 3
+
+
+def test_inflight_budget_refuses_beyond_its_limit():
+    from ingest.errors import Overloaded
+    from ingest.service import ByteBudget
+
+    budget = ByteBudget(100, retry_after_s=4)
+    budget.take(80)
+    with pytest.raises(Overloaded) as refused:
+        budget.take(30)
+    assert refused.value.retry_after_s == 4
+    budget.give(80)
+    budget.take(150)  # an idle budget admits one oversize body rather than starving it forever
+    assert budget.used == 150
