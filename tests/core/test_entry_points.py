@@ -2,20 +2,17 @@
 (distributed), migrate_warehouse --dry-run; clean stop on SIGINT and SIGTERM."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import urllib.request
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from tests.ingest.test_kill9_durability import _free_port, _manage, _start
+from tests.processes import ROOT, manage, process_env, start
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "otlp"
 
 
@@ -27,12 +24,9 @@ def test_migrate_warehouse_dry_run_reports_nothing_pending(warehouse):
 
 
 @pytest.fixture
-def process_env(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "inferops_site.settings", "INFEROPS_DATA_DIR": str(tmp_path),
-           "INFEROPS_SECRET_KEY": "entry-points", "INFEROPS_WEB_PORT": str(_free_port()),
-           "INFEROPS_OTLP_HTTP_PORT": str(_free_port()), "INFEROPS_OTLP_GRPC_PORT": str(_free_port())}
-    env.pop("DATABASE_URL", None)
-    _manage(env, "migrate", "--noinput")
+def env(tmp_path):
+    env = process_env(tmp_path, "entry-points")
+    manage(env, "migrate", "--noinput")
     return env
 
 
@@ -42,11 +36,11 @@ def _get(port: str, path: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.slow
-def test_serve_hosts_web_and_receivers_and_stops_on_sigint(process_env):
-    server = _start(process_env)
+def test_serve_hosts_web_and_receivers_and_stops_on_sigint(env):
+    server = start(env)
     try:
-        assert _get(process_env["INFEROPS_WEB_PORT"], "/healthz") == (200, b'{"status": "ok"}')
-        status, page = _get(process_env["INFEROPS_WEB_PORT"], "/")
+        assert _get(env["INFEROPS_WEB_PORT"], "/healthz") == (200, b'{"status": "ok"}')
+        status, page = _get(env["INFEROPS_WEB_PORT"], "/")
         assert status == 200 and b"Sign in" in page
     finally:
         server.send_signal(signal.SIGINT)
@@ -54,16 +48,16 @@ def test_serve_hosts_web_and_receivers_and_stops_on_sigint(process_env):
 
 
 @pytest.mark.slow
-def test_distributed_entry_points_run_separately(process_env):
-    _manage(process_env, "migrate_warehouse")
-    _manage(process_env, "create_project", "split")
-    key = _manage(process_env, "create_ingest_key", "--project", "split")
-    ingest = subprocess.Popen([sys.executable, "manage.py", "ingest"], cwd=ROOT, env=process_env,
+def test_distributed_entry_points_run_separately(env):
+    manage(env, "migrate_warehouse")
+    manage(env, "create_project", "split")
+    key = manage(env, "create_ingest_key", "--project", "split")
+    ingest = subprocess.Popen([sys.executable, "manage.py", "ingest"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert any(line.strip() == "READY" for line in ingest.stdout)
         request = urllib.request.Request(
-            f"http://127.0.0.1:{process_env['INFEROPS_OTLP_HTTP_PORT']}/v1/logs",
+            f"http://127.0.0.1:{env['INFEROPS_OTLP_HTTP_PORT']}/v1/logs",
             data=(FIXTURES / "logs.json").read_bytes(), method="POST",
             headers={"Content-Type": "application/json", "x-inferops-key": key})
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -72,11 +66,11 @@ def test_distributed_entry_points_run_separately(process_env):
         ingest.send_signal(signal.SIGTERM)
     assert ingest.wait(60) == 0
     # chDB folders belong to one process: the web process starts once ingest has let go.
-    web = subprocess.Popen([sys.executable, "manage.py", "web"], cwd=ROOT, env=process_env,
+    web = subprocess.Popen([sys.executable, "manage.py", "web"], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert any(line.strip() == "READY" for line in web.stdout)
-        assert _get(process_env["INFEROPS_WEB_PORT"], "/healthz")[0] == 200
+        assert _get(env["INFEROPS_WEB_PORT"], "/healthz")[0] == 200
     finally:
         web.send_signal(signal.SIGTERM)
     assert web.wait(60) == 0

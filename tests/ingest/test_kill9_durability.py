@@ -1,43 +1,20 @@
 """kill -9 loses nothing acknowledged: the real ``manage.py serve`` process is killed mid-load and
 every trace whose request got a 200 is found after restart."""
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.ingest.factories import agentic_request
+from tests.processes import ROOT, process_env
+from tests.processes import manage as _manage
+from tests.processes import start as _start
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env: dict, *args: str) -> str:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True,
-                          text=True, timeout=120).stdout.strip()
-
-
-def _start(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 90
-    for line in process.stdout:
-        if line.strip() == "READY":
-            return process
-        assert time.monotonic() < deadline, "serve did not become ready"
-    raise AssertionError(f"serve exited with {process.wait()}")
 
 
 class Sender(threading.Thread):
@@ -66,10 +43,7 @@ class Sender(threading.Thread):
 
 @pytest.fixture
 def serve_env(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "inferops_site.settings", "INFEROPS_DATA_DIR": str(tmp_path),
-           "INFEROPS_SECRET_KEY": "kill9-test", "INFEROPS_WEB_PORT": str(_free_port()),
-           "INFEROPS_OTLP_HTTP_PORT": str(_free_port()), "INFEROPS_OTLP_GRPC_PORT": str(_free_port())}
-    env.pop("DATABASE_URL", None)
+    env = process_env(tmp_path, "kill9-test")
     _manage(env, "migrate", "--noinput")
     project_id = int(_manage(env, "create_project", "durable"))
     return env, project_id, _manage(env, "create_ingest_key", "--project", "durable")
