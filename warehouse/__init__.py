@@ -79,9 +79,10 @@ class Warehouse:
         data = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
         return self.backend.insert_arrow(table, data)
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> int:
-        """Insert bytes the engine parses itself (e.g. OTLP protobuf envelopes)."""
-        return self.backend.insert_formatted(insert_sql, fmt, payload, settings)
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
+        """Insert bytes the engine parses itself (e.g. OTLP protobuf envelopes); raises on any failure
+        of the parse, a materialised view or the storage, so that nothing is acknowledged wrongly."""
+        self.backend.insert_formatted(insert_sql, fmt, payload, settings)
 
     def writer(self) -> "Warehouse":
         """A warehouse with its own connection/session, for one writer thread."""

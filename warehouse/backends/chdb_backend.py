@@ -71,7 +71,7 @@ class ChdbBackend:
         self.insert_formatted(f"INSERT INTO {check_identifier(table)} ({columns})", "ArrowStream", sink.getvalue(), {})
         return data.num_rows
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> int:
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
         """Insert bytes in ``fmt`` and raise if any row, view or storage step fails.
 
         chDB's streaming inserter reports success even when a materialised view or the storage
@@ -95,7 +95,6 @@ class ChdbBackend:
                     raise map_engine_error(exc) from exc
         finally:
             os.unlink(path)
-        return -1  # the query path does not report a count; callers know what they sent
 
     def _spool_dir(self) -> str:
         spool = Path(self.path) / "insert_spool"

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from warehouse.backends import check_identifier
 from warehouse.config import WarehouseConfig
-from warehouse.errors import BadInput, WarehouseError, WarehouseUnavailable, map_engine_error
+from warehouse.errors import WarehouseError, WarehouseUnavailable, map_engine_error
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +77,12 @@ class ServerBackend:
         self._execute(f"INSERT INTO {check_identifier(table)} ({columns}) VALUES", values, columnar=True)
         return data.num_rows
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> int:
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
         scheme = "https" if self.config.secure else "http"
-        query = {"query": f"{insert_sql} FORMAT {check_identifier(fmt)}", "database": self.config.database}
+        # wait_end_of_query: the status line is sent only once the insert (and its views) finished,
+        # so a failure can never hide behind an early 200.
+        query = {"query": f"{insert_sql} FORMAT {check_identifier(fmt)}", "database": self.config.database,
+                 "wait_end_of_query": "1"}
         query.update(settings)
         url = f"{scheme}://{self.config.host}:{self.config.http_port}/?{urllib.parse.urlencode(query)}"
         request = urllib.request.Request(url, data=payload, method="POST")
@@ -87,13 +90,12 @@ class ServerBackend:
         request.add_header("X-ClickHouse-Key", self.config.password)
         try:
             with urllib.request.urlopen(request, timeout=300) as response:
-                summary = response.headers.get("X-ClickHouse-Summary", "")
+                response.read()
         except urllib.error.HTTPError as exc:
             error = map_engine_error(Exception(exc.read().decode("utf-8", "replace")))
             raise error from exc
         except (urllib.error.URLError, OSError) as exc:
             raise WarehouseUnavailable(f"ClickHouse HTTP interface unreachable: {exc}") from exc
-        return _written_rows(summary)
 
     def new_writer(self) -> "ServerBackend":
         return ServerBackend(self.config)
@@ -132,15 +134,6 @@ def arrow_type(ch_type: str) -> pa.DataType | None:
     if ch_type.startswith(("FixedString(", "Enum8(", "Enum16(")):
         return pa.string()
     return _SIMPLE_TYPES.get(ch_type)
-
-
-def _written_rows(summary: str) -> int:
-    import json
-
-    try:
-        return int(json.loads(summary).get("written_rows", 0)) if summary else 0
-    except (ValueError, TypeError) as exc:
-        raise BadInput(f"unexpected X-ClickHouse-Summary {summary!r}") from exc
 
 
 __all__ = ["ServerBackend", "WarehouseError"]
