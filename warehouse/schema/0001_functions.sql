@@ -1,5 +1,6 @@
--- SQL functions shared by the ingest materialised views: OTLP AnyValue → String, attribute lists → maps,
--- and "first non-empty of these keys" lookups used by convention normalisation. The ingest tables
+-- SQL functions shared by the ingest materialised views: OTLP AnyValue → String, attribute lists → maps.
+-- ("First non-empty of these keys" is written out as multiIf chains in the views: a lambda over a
+-- key array costs about five times as much per row.) The ingest tables
 -- declare AnyValue's int, double and bool fields as Nullable(String): ClickHouse's Protobuf input
 -- converts them to text while parsing, which keeps these expressions (and their planning) small.
 CREATE FUNCTION IF NOT EXISTS inferops_leaf_str {{on_cluster}} AS (leaf_v) -> coalesce(
@@ -25,8 +26,6 @@ CREATE FUNCTION IF NOT EXISTS inferops_any_str {{on_cluster}} AS (any_v) -> coal
 CREATE FUNCTION IF NOT EXISTS inferops_attrs {{on_cluster}} AS (attr_kvs) -> mapFromArrays(
     arrayMap(attr_kv -> tupleElement(attr_kv, 'key'), attr_kvs),
     arrayMap(attr_kv2 -> inferops_any_str(tupleElement(attr_kv2, 'value')), attr_kvs));
-
-CREATE FUNCTION IF NOT EXISTS inferops_first {{on_cluster}} AS (first_m, first_keys) -> arrayFirst(first_x -> first_x != '', arrayMap(first_k -> first_m[first_k], first_keys));
 
 CREATE FUNCTION IF NOT EXISTS inferops_count {{on_cluster}} AS (count_s) -> toUInt64(greatest(toFloat64OrZero(count_s), 0));
 

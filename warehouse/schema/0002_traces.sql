@@ -166,12 +166,12 @@ SELECT
     toUInt64(greatest(toFloat64OrZero(sa['gen_ai.response.time_to_first_chunk']), 0) * 1e9) AS ttft_ns,
     if(startsWith(finish_raw, '['), JSONExtractString(finish_raw, 1), finish_raw) AS finish_reason,
     if(sa['error.type'] != '', sa['error.type'], sa['exception.type']) AS error_type,
-    if(tenant_span != '', tenant_span, inferops_first(ra, ['tenant.id', 'inferops.tenant', 'tenant'])) AS tenant,
+    if(tenant_span != '', tenant_span, multiIf(ra['tenant.id'] != '', ra['tenant.id'], ra['inferops.tenant'] != '', ra['inferops.tenant'], ra['tenant'])) AS tenant,
     if(endpoint_span != '', endpoint_span, ra['inferops.endpoint']) AS endpoint,
     multiIf(sa['host.name'] != '', sa['host.name'],
             sp.kind = 3 AND sa['server.address'] != '', sa['server.address'],
             ra['host.name']) AS host,
-    if(gpu_span != '', gpu_span, inferops_first(ra, ['gpu.id', 'gpu.uuid', 'hw.id'])) AS gpu_id,
+    if(gpu_span != '', gpu_span, multiIf(ra['gpu.id'] != '', ra['gpu.id'], ra['gpu.uuid'] != '', ra['gpu.uuid'], ra['hw.id'])) AS gpu_id,
     sa['gen_ai.agent.name'] AS agent_name,
     sa['gen_ai.tool.name'] AS tool_name,
     if(sa['gen_ai.conversation.id'] != '', sa['gen_ai.conversation.id'], sa['session.id']) AS conversation_id,
@@ -223,16 +223,16 @@ FROM
         -- Legacy names carry the raw figure; a total smaller than its cached parts is raw by definition.
         (provider_raw = 'anthropic' AND (legacy_input OR raw_input < cache_read_tokens + cache_write_tokens))
             AS anthropic_raw,
-        inferops_first(sa, ['tenant.id', 'inferops.tenant', 'tenant']) AS tenant_span,
-        inferops_first(sa, ['inferops.endpoint', 'http.route', 'url.template', 'rpc.method']) AS endpoint_span,
-        inferops_first(sa, ['gpu.id', 'gpu.uuid', 'hw.id']) AS gpu_span,
+        multiIf(sa['tenant.id'] != '', sa['tenant.id'], sa['inferops.tenant'] != '', sa['inferops.tenant'], sa['tenant']) AS tenant_span,
+        multiIf(sa['inferops.endpoint'] != '', sa['inferops.endpoint'], sa['http.route'] != '', sa['http.route'], sa['url.template'] != '', sa['url.template'], sa['rpc.method']) AS endpoint_span,
+        multiIf(sa['gpu.id'] != '', sa['gpu.id'], sa['gpu.uuid'] != '', sa['gpu.uuid'], sa['hw.id']) AS gpu_span,
         sa['gen_ai.response.finish_reasons'] AS finish_raw
     FROM
     (
         SELECT
             project_id, scope_name, scope_version, sp, ra, sa, dialect, legacy_input, has_guardrail,
             lower(if(sa['gen_ai.provider.name'] != '', sa['gen_ai.provider.name'],
-                     inferops_first(sa, ['llm.provider', 'llm.system']))) AS provider_raw,
+                     multiIf(sa['llm.provider'] != '', sa['llm.provider'], sa['llm.system']))) AS provider_raw,
             inferops_count(sa['gen_ai.usage.input_tokens']) AS raw_input,
             inferops_count(sa['gen_ai.usage.cache_read.input_tokens']) AS cache_read_tokens,
             inferops_count(sa['gen_ai.usage.cache_creation.input_tokens']) AS cache_write_tokens

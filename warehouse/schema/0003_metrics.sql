@@ -122,10 +122,10 @@ SELECT
     if(not_gpu, base_name, inferops_metric_name(lower(base_name))) AS metric_name,
     if(not_gpu OR inferops_metric_unit(lower(base_name)) = '', m.unit, inferops_metric_unit(lower(base_name))) AS unit,
     if(not_gpu, '', inferops_metric_source(lower(base_name))) AS source,
-    if(host_attr != '', host_attr, inferops_first(ra, ['host.name', 'k8s.node.name', 'hostname'])) AS host,
-    inferops_first(at, ['gpu', 'gpu.index', 'gpu.id', 'hw.id', 'gpu_uuid', 'UUID']) AS gpu_id,
+    if(host_attr != '', host_attr, multiIf(ra['host.name'] != '', ra['host.name'], ra['k8s.node.name'] != '', ra['k8s.node.name'], ra['hostname'])) AS host,
+    multiIf(at['gpu'] != '', at['gpu'], at['gpu.index'] != '', at['gpu.index'], at['gpu.id'] != '', at['gpu.id'], at['hw.id'] != '', at['hw.id'], at['gpu_uuid'] != '', at['gpu_uuid'], at['UUID']) AS gpu_id,
     if(pod_attr != '', pod_attr, ra['k8s.pod.name']) AS pod,
-    inferops_first(at, ['model_name', 'model', 'gen_ai.request.model']) AS model_name,
+    multiIf(at['model_name'] != '', at['model_name'], at['model'] != '', at['model'], at['gen_ai.request.model']) AS model_name,
     at AS attributes,
     ra AS resource_attributes,
     inferops_ns(p.1.time_unix_nano) AS timestamp,
@@ -134,16 +134,16 @@ SELECT
     if(p.2 = 'sum', transform(m.sum.aggregation_temporality, [1, 2], ['delta', 'cumulative'], 'unspecified'), '') AS temporality,
     toUInt8(p.2 = 'sum' AND m.sum.is_monotonic) AS is_monotonic,
     coalesce(p.1.as_double, toFloat64(p.1.as_int), 0.) * unit_scale AS value,
-    inferops_first(at, ['UUID', 'gpu.uuid', 'gpu_uuid']) AS gpu_uuid,
-    inferops_first(at, ['modelName', 'hw.model', 'gpu.name', 'hw.name']) AS gpu_model,
-    inferops_first(at, ['namespace', 'pod_namespace', 'k8s.namespace.name']) AS namespace
+    multiIf(at['UUID'] != '', at['UUID'], at['gpu.uuid'] != '', at['gpu.uuid'], at['gpu_uuid']) AS gpu_uuid,
+    multiIf(at['modelName'] != '', at['modelName'], at['hw.model'] != '', at['hw.model'], at['gpu.name'] != '', at['gpu.name'], at['hw.name']) AS gpu_model,
+    multiIf(at['namespace'] != '', at['namespace'], at['pod_namespace'] != '', at['pod_namespace'], at['k8s.namespace.name']) AS namespace
 FROM (
     SELECT project_id, ra, m, service_name, base_name, p, inferops_attrs(p.1.attributes) AS at,
                -- Generic hw.* series are GPU series only when hw.type says so.
                (startsWith(base_name, 'hw.') AND NOT startsWith(base_name, 'hw.gpu.') AND at['hw.type'] NOT IN ('gpu', '')) AS not_gpu,
                if(not_gpu, 1., inferops_metric_scale(lower(base_name))) AS unit_scale,
-               inferops_first(at, ['hostname', 'Hostname', 'host.name', 'host']) AS host_attr,
-               inferops_first(at, ['pod', 'pod_name', 'k8s.pod.name']) AS pod_attr
+               multiIf(at['hostname'] != '', at['hostname'], at['Hostname'] != '', at['Hostname'], at['host.name'] != '', at['host.name'], at['host']) AS host_attr,
+               multiIf(at['pod'] != '', at['pod'], at['pod_name'] != '', at['pod_name'], at['k8s.pod.name']) AS pod_attr
     FROM (
         SELECT project_id, ra, m, service_name, base_name,
                arrayConcat(arrayMap(x -> (x, 'gauge'), m.gauge.data_points), arrayMap(x -> (x, 'sum'), m.sum.data_points)) AS pts
@@ -170,10 +170,10 @@ SELECT
     if(not_gpu, base_name, inferops_metric_name(lower(base_name))) AS metric_name,
     if(not_gpu OR inferops_metric_unit(lower(base_name)) = '', m.unit, inferops_metric_unit(lower(base_name))) AS unit,
     if(not_gpu, '', inferops_metric_source(lower(base_name))) AS source,
-    if(host_attr != '', host_attr, inferops_first(ra, ['host.name', 'k8s.node.name', 'hostname'])) AS host,
-    inferops_first(at, ['gpu', 'gpu.index', 'gpu.id', 'hw.id', 'gpu_uuid', 'UUID']) AS gpu_id,
+    if(host_attr != '', host_attr, multiIf(ra['host.name'] != '', ra['host.name'], ra['k8s.node.name'] != '', ra['k8s.node.name'], ra['hostname'])) AS host,
+    multiIf(at['gpu'] != '', at['gpu'], at['gpu.index'] != '', at['gpu.index'], at['gpu.id'] != '', at['gpu.id'], at['hw.id'] != '', at['hw.id'], at['gpu_uuid'] != '', at['gpu_uuid'], at['UUID']) AS gpu_id,
     if(pod_attr != '', pod_attr, ra['k8s.pod.name']) AS pod,
-    inferops_first(at, ['model_name', 'model', 'gen_ai.request.model']) AS model_name,
+    multiIf(at['model_name'] != '', at['model_name'], at['model'] != '', at['model'], at['gen_ai.request.model']) AS model_name,
     at AS attributes,
     ra AS resource_attributes,
     inferops_ns(p.time_unix_nano) AS timestamp,
@@ -191,8 +191,8 @@ FROM (
                -- Generic hw.* series are GPU series only when hw.type says so.
                (startsWith(base_name, 'hw.') AND NOT startsWith(base_name, 'hw.gpu.') AND at['hw.type'] NOT IN ('gpu', '')) AS not_gpu,
                if(not_gpu, 1., inferops_metric_scale(lower(base_name))) AS unit_scale,
-               inferops_first(at, ['hostname', 'Hostname', 'host.name', 'host']) AS host_attr,
-               inferops_first(at, ['pod', 'pod_name', 'k8s.pod.name']) AS pod_attr
+               multiIf(at['hostname'] != '', at['hostname'], at['Hostname'] != '', at['Hostname'], at['host.name'] != '', at['host.name'], at['host']) AS host_attr,
+               multiIf(at['pod'] != '', at['pod'], at['pod_name'] != '', at['pod_name'], at['k8s.pod.name']) AS pod_attr
     FROM (
         SELECT project_id, ra, m, service_name, base_name, m.histogram.data_points AS pts
         FROM (
@@ -218,10 +218,10 @@ SELECT
     if(not_gpu, base_name, inferops_metric_name(lower(base_name))) AS metric_name,
     if(not_gpu OR inferops_metric_unit(lower(base_name)) = '', m.unit, inferops_metric_unit(lower(base_name))) AS unit,
     if(not_gpu, '', inferops_metric_source(lower(base_name))) AS source,
-    if(host_attr != '', host_attr, inferops_first(ra, ['host.name', 'k8s.node.name', 'hostname'])) AS host,
-    inferops_first(at, ['gpu', 'gpu.index', 'gpu.id', 'hw.id', 'gpu_uuid', 'UUID']) AS gpu_id,
+    if(host_attr != '', host_attr, multiIf(ra['host.name'] != '', ra['host.name'], ra['k8s.node.name'] != '', ra['k8s.node.name'], ra['hostname'])) AS host,
+    multiIf(at['gpu'] != '', at['gpu'], at['gpu.index'] != '', at['gpu.index'], at['gpu.id'] != '', at['gpu.id'], at['hw.id'] != '', at['hw.id'], at['gpu_uuid'] != '', at['gpu_uuid'], at['UUID']) AS gpu_id,
     if(pod_attr != '', pod_attr, ra['k8s.pod.name']) AS pod,
-    inferops_first(at, ['model_name', 'model', 'gen_ai.request.model']) AS model_name,
+    multiIf(at['model_name'] != '', at['model_name'], at['model'] != '', at['model'], at['gen_ai.request.model']) AS model_name,
     at AS attributes,
     ra AS resource_attributes,
     inferops_ns(p.time_unix_nano) AS timestamp,
@@ -244,8 +244,8 @@ FROM (
                -- Generic hw.* series are GPU series only when hw.type says so.
                (startsWith(base_name, 'hw.') AND NOT startsWith(base_name, 'hw.gpu.') AND at['hw.type'] NOT IN ('gpu', '')) AS not_gpu,
                if(not_gpu, 1., inferops_metric_scale(lower(base_name))) AS unit_scale,
-               inferops_first(at, ['hostname', 'Hostname', 'host.name', 'host']) AS host_attr,
-               inferops_first(at, ['pod', 'pod_name', 'k8s.pod.name']) AS pod_attr
+               multiIf(at['hostname'] != '', at['hostname'], at['Hostname'] != '', at['Hostname'], at['host.name'] != '', at['host.name'], at['host']) AS host_attr,
+               multiIf(at['pod'] != '', at['pod'], at['pod_name'] != '', at['pod_name'], at['k8s.pod.name']) AS pod_attr
     FROM (
         SELECT project_id, ra, m, service_name, base_name, m.exponential_histogram.data_points AS pts
         FROM (
@@ -271,10 +271,10 @@ SELECT
     if(not_gpu, base_name, inferops_metric_name(lower(base_name))) AS metric_name,
     if(not_gpu OR inferops_metric_unit(lower(base_name)) = '', m.unit, inferops_metric_unit(lower(base_name))) AS unit,
     if(not_gpu, '', inferops_metric_source(lower(base_name))) AS source,
-    if(host_attr != '', host_attr, inferops_first(ra, ['host.name', 'k8s.node.name', 'hostname'])) AS host,
-    inferops_first(at, ['gpu', 'gpu.index', 'gpu.id', 'hw.id', 'gpu_uuid', 'UUID']) AS gpu_id,
+    if(host_attr != '', host_attr, multiIf(ra['host.name'] != '', ra['host.name'], ra['k8s.node.name'] != '', ra['k8s.node.name'], ra['hostname'])) AS host,
+    multiIf(at['gpu'] != '', at['gpu'], at['gpu.index'] != '', at['gpu.index'], at['gpu.id'] != '', at['gpu.id'], at['hw.id'] != '', at['hw.id'], at['gpu_uuid'] != '', at['gpu_uuid'], at['UUID']) AS gpu_id,
     if(pod_attr != '', pod_attr, ra['k8s.pod.name']) AS pod,
-    inferops_first(at, ['model_name', 'model', 'gen_ai.request.model']) AS model_name,
+    multiIf(at['model_name'] != '', at['model_name'], at['model'] != '', at['model'], at['gen_ai.request.model']) AS model_name,
     at AS attributes,
     ra AS resource_attributes,
     inferops_ns(p.time_unix_nano) AS timestamp,
@@ -292,8 +292,8 @@ FROM (
                -- Generic hw.* series are GPU series only when hw.type says so.
                (startsWith(base_name, 'hw.') AND NOT startsWith(base_name, 'hw.gpu.') AND at['hw.type'] NOT IN ('gpu', '')) AS not_gpu,
                if(not_gpu, 1., inferops_metric_scale(lower(base_name))) AS unit_scale,
-               inferops_first(at, ['hostname', 'Hostname', 'host.name', 'host']) AS host_attr,
-               inferops_first(at, ['pod', 'pod_name', 'k8s.pod.name']) AS pod_attr
+               multiIf(at['hostname'] != '', at['hostname'], at['Hostname'] != '', at['Hostname'], at['host.name'] != '', at['host.name'], at['host']) AS host_attr,
+               multiIf(at['pod'] != '', at['pod'], at['pod_name'] != '', at['pod_name'], at['k8s.pod.name']) AS pod_attr
     FROM (
         SELECT project_id, ra, m, service_name, base_name, m.summary.data_points AS pts
         FROM (

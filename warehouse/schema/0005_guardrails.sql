@@ -31,8 +31,7 @@ ORDER BY (project_id, toStartOfHour(timestamp), policy_id, verdict, timestamp)
 TTL greatest(toDateTime(timestamp), ingested_at) + toIntervalDay({{retention_days:guardrails}})
 SETTINGS ttl_only_drop_parts = 1;
 
-CREATE FUNCTION IF NOT EXISTS inferops_guard_verdict {{on_cluster}} AS (gv_a) -> lower(inferops_first(gv_a,
-    ['gen_ai.guardrail.verdict.type', 'guard.verdict', 'guardrail.verdict']));
+CREATE FUNCTION IF NOT EXISTS inferops_guard_verdict {{on_cluster}} AS (gv_a) -> lower(multiIf(gv_a['gen_ai.guardrail.verdict.type'] != '', gv_a['gen_ai.guardrail.verdict.type'], gv_a['guard.verdict'] != '', gv_a['guard.verdict'], gv_a['guardrail.verdict']));
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS guardrail_spans_mv {{on_cluster}} TO guardrail_decisions AS
 SELECT
@@ -43,19 +42,18 @@ SELECT
     'span' AS source,
     service_name,
     tenant,
-    inferops_first(span_attributes, ['user.id', 'enduser.id', 'gen_ai.user.id']) AS user_id,
-    inferops_first(span_attributes, ['gen_ai.guardrail.component.name', 'guard.validator', 'guardrail.name']) AS component_name,
-    inferops_first(span_attributes, ['gen_ai.guardrail.security.policy.id', 'guard.policy.id', 'guardrail.policy.id']) AS policy_id,
-    inferops_first(span_attributes, ['gen_ai.guardrail.security.policy.version', 'inferops.policy.version',
-                                     'guardrail.policy.version']) AS policy_version,
+    multiIf(span_attributes['user.id'] != '', span_attributes['user.id'], span_attributes['enduser.id'] != '', span_attributes['enduser.id'], span_attributes['gen_ai.user.id']) AS user_id,
+    multiIf(span_attributes['gen_ai.guardrail.component.name'] != '', span_attributes['gen_ai.guardrail.component.name'], span_attributes['guard.validator'] != '', span_attributes['guard.validator'], span_attributes['guardrail.name']) AS component_name,
+    multiIf(span_attributes['gen_ai.guardrail.security.policy.id'] != '', span_attributes['gen_ai.guardrail.security.policy.id'], span_attributes['guard.policy.id'] != '', span_attributes['guard.policy.id'], span_attributes['guardrail.policy.id']) AS policy_id,
+    multiIf(span_attributes['gen_ai.guardrail.security.policy.version'] != '', span_attributes['gen_ai.guardrail.security.policy.version'], span_attributes['inferops.policy.version'] != '', span_attributes['inferops.policy.version'], span_attributes['guardrail.policy.version']) AS policy_version,
     span_attributes['gen_ai.guardrail.security.policy.rule.id'] AS rule_id,
-    lower(inferops_first(span_attributes, ['gen_ai.guardrail.target.type', 'guard.phase'])) AS phase,
+    lower(multiIf(span_attributes['gen_ai.guardrail.target.type'] != '', span_attributes['gen_ai.guardrail.target.type'], span_attributes['guard.phase'])) AS phase,
     span_attributes['gen_ai.guardrail.target.subtype'] AS target_subtype,
     inferops_guard_verdict(span_attributes) AS verdict,
-    lower(inferops_first(span_attributes, ['gen_ai.guardrail.action.type', 'guard.action'])) AS action,
-    inferops_first(span_attributes, ['gen_ai.guardrail.verdict.reason', 'guard.classification']) AS reason,
+    lower(multiIf(span_attributes['gen_ai.guardrail.action.type'] != '', span_attributes['gen_ai.guardrail.action.type'], span_attributes['guard.action'])) AS action,
+    multiIf(span_attributes['gen_ai.guardrail.verdict.reason'] != '', span_attributes['gen_ai.guardrail.verdict.reason'], span_attributes['guard.classification']) AS reason,
     span_attributes['gen_ai.guardrail.security.risk.category'] AS risk_category,
-    toFloat64OrZero(inferops_first(span_attributes, ['gen_ai.guardrail.security.risk.score', 'guard.score'])) AS risk_score,
+    toFloat64OrZero(multiIf(span_attributes['gen_ai.guardrail.security.risk.score'] != '', span_attributes['gen_ai.guardrail.security.risk.score'], span_attributes['guard.score'])) AS risk_score,
     span_attributes['gen_ai.guardrail.security.content.input.hash'] AS content_hash,
     duration_ns AS latency_ns,
     if(response_model != '', response_model, request_model) AS model,
@@ -73,7 +71,7 @@ SELECT
     'event' AS source,
     service_name,
     tenant,
-    inferops_first(span_attributes, ['user.id', 'enduser.id', 'gen_ai.user.id']) AS user_id,
+    multiIf(span_attributes['user.id'] != '', span_attributes['user.id'], span_attributes['enduser.id'] != '', span_attributes['enduser.id'], span_attributes['gen_ai.user.id']) AS user_id,
     ev.3['gen_ai.guardrail.component.name'] AS component_name,
     ev.3['gen_ai.guardrail.security.policy.id'] AS policy_id,
     ev.3['gen_ai.guardrail.security.policy.version'] AS policy_version,
