@@ -20,6 +20,7 @@ from warehouse.errors import WarehouseError, map_engine_error
 logger = logging.getLogger(__name__)
 
 _OPEN_PATH: str | None = None
+SPOOL = "insert_spool"
 _OPEN_LOCK = threading.Lock()
 
 
@@ -31,6 +32,11 @@ def _session(path: str, max_memory_bytes: int):
         if _OPEN_PATH not in (None, path):
             raise WarehouseError(f"chDB already opened {_OPEN_PATH}; one process may open only one data folder")
         Path(path).mkdir(parents=True, exist_ok=True)
+        if _OPEN_PATH is None:
+            # First open in this process, before any writer: the folder belongs to this process
+            # alone, so spooled files are left by one that died mid-insert (never acknowledged).
+            for stale in (Path(path) / SPOOL).glob("*.bin"):
+                stale.unlink(missing_ok=True)
         _OPEN_PATH = path
         try:
             session = chdb.session.Session(path)
@@ -48,7 +54,7 @@ class ChdbBackend:
         self.path = path
         self.max_memory_bytes = max_memory_bytes
         self._session = _session(path, max_memory_bytes)
-        # A session carries one streaming insert at a time; reads may run concurrently.
+        # One insert at a time per session; reads may run concurrently.
         self._insert_lock = threading.Lock()
 
     def query_arrow(self, sql: str, params: dict[str, str]) -> pa.Table:
@@ -97,7 +103,7 @@ class ChdbBackend:
             os.unlink(path)
 
     def _spool_dir(self) -> str:
-        spool = Path(self.path) / "insert_spool"
+        spool = Path(self.path) / SPOOL
         spool.mkdir(exist_ok=True)
         if not _SAFE_PATH.match(str(spool)):
             raise WarehouseError(f"chDB data folder path {self.path!r} has characters we will not put in SQL")
