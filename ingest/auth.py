@@ -61,8 +61,3 @@ def cached_project(key: str) -> int | None | bool:
     if cached is None or cached[1] < time.monotonic():
         return False
     return cached[0]
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
