@@ -37,24 +37,28 @@ def uvicorn_server(app, sock: socket.socket, http_impl: str = "auto") -> tuple[Q
     return QuietServer(config), sock
 
 
-async def run_until_signalled(servers: list[tuple[QuietServer, socket.socket]], on_stop, on_ready=None) -> None:
+async def run_until_signalled(servers: list[tuple[QuietServer, socket.socket]], on_stop, on_ready=None,
+                              before_stop=None) -> None:
     """Serve until SIGTERM/SIGINT, then stop servers and await ``on_stop()`` (flushes)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await serve_until(stop, servers, on_stop, on_ready)
+    await serve_until(stop, servers, on_stop, on_ready, before_stop)
 
 
 async def serve_until(stop: asyncio.Event, servers: list[tuple[QuietServer, socket.socket]], on_stop,
-                      on_ready=None) -> None:
-    """Serve until ``stop`` is set; then stop the servers (they drain in-flight requests) and flush."""
+                      on_ready=None, before_stop=None) -> None:
+    """Serve until ``stop`` is set; then await ``before_stop()`` (while the servers still answer),
+    stop the servers (they drain in-flight requests) and flush."""
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
     if on_ready is not None:
         while not all(server.started for server, _ in servers):
             await asyncio.sleep(0.02)
         on_ready()
     await stop.wait()
+    if before_stop is not None:
+        await before_stop()
     logger.info("shutting down: draining requests and flushing acknowledged data")
     for server, _ in servers:
         server.should_exit = True

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from inferops_site.env import env_bool, env_int, env_list, env_str
+from inferops_site.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("INFEROPS_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "channels",
     "apps.core",
     "apps.telemetry",
+    "apps.simulator",
     "frontend",
 ]
 
@@ -129,6 +130,11 @@ WEB_HOST = env_str("INFEROPS_WEB_HOST", "127.0.0.1")
 WEB_PORT = env_int("INFEROPS_WEB_PORT", 8000, minimum=0, maximum=65535)
 OTLP_GRPC_PORT = env_int("INFEROPS_OTLP_GRPC_PORT", 4317, minimum=0, maximum=65535)
 OTLP_HTTP_PORT = env_int("INFEROPS_OTLP_HTTP_PORT", 4318, minimum=0, maximum=65535)
+
+# The demo project: simulated traffic started by `manage.py serve` (apps/simulator).
+DEMO_ENABLED = env_bool("INFEROPS_DEMO", True)
+DEMO_RATE = env_float("INFEROPS_DEMO_RATE", 20.0)
+DEMO_BACKFILL = env_str("INFEROPS_DEMO_BACKFILL", "6h")
 INGEST_MAX_BODY_BYTES = env_int("INFEROPS_INGEST_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
 INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 65536, minimum=1)
 INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, minimum=0)

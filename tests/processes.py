@@ -20,7 +20,8 @@ def process_env(data_dir: Path, secret: str) -> dict:
     """Environment for a separate InferOps process with its own SQLite + chDB under ``data_dir``."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "inferops_site.settings", "INFEROPS_DATA_DIR": str(data_dir),
            "INFEROPS_SECRET_KEY": secret, "INFEROPS_WEB_PORT": str(free_port()),
-           "INFEROPS_OTLP_HTTP_PORT": str(free_port()), "INFEROPS_OTLP_GRPC_PORT": str(free_port())}
+           "INFEROPS_OTLP_HTTP_PORT": str(free_port()), "INFEROPS_OTLP_GRPC_PORT": str(free_port()),
+           "INFEROPS_DEMO": "0"}
     env.pop("DATABASE_URL", None)
     return env
 

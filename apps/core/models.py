@@ -24,6 +24,8 @@ class Project(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
+    # Filled by the workload simulator; the UI labels it so nobody mistakes it for real traffic.
+    is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ def organisation_get_or_create(name: str) -> Organisation:
 
 
 @transaction.atomic
-def project_create(name: str, organisation_name: str = "Default") -> Project:
+def project_create(name: str, organisation_name: str = "Default", *, demo: bool = False) -> Project:
     name = name.strip()
     if not name or len(name) > 120:
         raise TenancyError("a project name is 1–120 characters")
@@ -44,7 +44,8 @@ def project_create(name: str, organisation_name: str = "Default") -> Project:
         raise TenancyError(f"project name {name!r} has no letters or digits")
     if Project.objects.filter(name=name).exists() or Project.objects.filter(slug=slug).exists():
         raise TenancyError(f"a project named {name!r} already exists")
-    return Project.objects.create(organisation=organisation_get_or_create(organisation_name), name=name, slug=slug)
+    return Project.objects.create(organisation=organisation_get_or_create(organisation_name), name=name, slug=slug,
+                                  is_demo=demo)
 
 
 def membership_set(project: Project, user, role: str) -> Membership:

@@ -1,0 +1,11 @@
+-- Median duration (ms) of one tool's calls, inside and outside an incident window.
+SELECT
+    quantileExactIf(0.5)(duration_ns / 1e6, timestamp >= {incident_start:DateTime64(6, 'UTC')}
+                                            AND timestamp < {incident_end:DateTime64(6, 'UTC')}) AS inside,
+    quantileExactIf(0.5)(duration_ns / 1e6, NOT (timestamp >= {incident_start:DateTime64(6, 'UTC')}
+                                                 AND timestamp < {incident_end:DateTime64(6, 'UTC')})) AS outside
+FROM spans
+WHERE project_id = {project_id:UInt64}
+  AND timestamp >= {start:DateTime64(6, 'UTC')}
+  AND timestamp < {end:DateTime64(6, 'UTC')}
+  AND (tool_name = {tool:String} OR span_attributes['traceloop.entity.name'] = {tool:String})
