@@ -34,7 +34,7 @@ from .workload import TraceSpec
 
 logger = logging.getLogger(__name__)
 SLICE_S = 3600.0               # a backfill work unit
-SCRAPES_PER_EXPORT = 15        # backfill: metrics scrapes sent in one request
+SCRAPES_PER_EXPORT = 60        # backfill: metrics scrapes (an hour of history) sent in one request
 BACKFILL_BATCH = 4096          # backfill: spans per export request
 LIVE_REPORT_S = 30.0           # live: how often the ground-truth file is rewritten
 

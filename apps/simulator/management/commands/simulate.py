@@ -2,6 +2,7 @@
 
 import argparse
 import signal
+import socket
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         _check_ranges(options)
+        _check_reachable(_endpoint(options))
         project, created = self._project(options)
         backfill = options["backfill"] or (options["backfill_if_new"] if created else 0.0)
         issued = None
@@ -88,13 +90,18 @@ class Command(BaseCommand):
         return project, False
 
 
+def _endpoint(options: dict) -> str:
+    if options["endpoint"]:
+        return options["endpoint"]
+    if options["protocol"] == "grpc":
+        return f"127.0.0.1:{settings.OTLP_GRPC_PORT}"
+    return f"http://127.0.0.1:{settings.OTLP_HTTP_PORT}"
+
+
 def _config(options: dict, project: str, key: str, backfill: float) -> SimulationConfig:
-    protocol = options["protocol"]
-    default_endpoint = (f"127.0.0.1:{settings.OTLP_GRPC_PORT}" if protocol == "grpc"
-                        else f"http://127.0.0.1:{settings.OTLP_HTTP_PORT}")
     slug = "demo" if options["demo"] else project.replace("/", "_")
     return SimulationConfig(
-        target=Target(options["endpoint"] or default_endpoint, protocol, key),
+        target=Target(_endpoint(options), options["protocol"], key),
         ground_truth=options["ground_truth"] or Path(settings.DATA_DIR) / "simulator" / f"ground_truth-{slug}.json",
         project=project, seed=options["seed"], rate=options["rate"], backfill_s=backfill,
         backfill_rate=options["backfill_rate"], live_s=options["duration"],
@@ -118,6 +125,17 @@ def _check_ranges(options: dict) -> None:
     for ok, message in checks:
         if not ok:
             raise CommandError(message)
+
+
+def _check_reachable(endpoint: str) -> None:
+    """Fail at once, with the fix, when nothing listens: exporters would only retry and drop."""
+    address = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=3).close()
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"no OTLP receiver at {endpoint} ({exc}); start InferOps with bin/run "
+                           "or pass --endpoint") from exc
 
 
 def _duration(text: str) -> float:
