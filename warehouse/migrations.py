@@ -118,17 +118,29 @@ def _render_cluster(text: str, ctx: RenderContext) -> list[str]:
         sources = set(re.findall(r"\bFROM\s+(\w+)", text, re.I)) & ctx.merge_tree_tables
         if sources:
             # A view over a MergeTree table fires on the shard where rows land: read and write locally.
-            for source in sources:
-                text = re.sub(rf"\bFROM\s+{source}\b", f"FROM {source}_local", text)
+            text = _local_sources(text, sources)
             target = view.group(1)
             if target in ctx.merge_tree_tables:
                 text = re.sub(rf"\bTO\s+{target}\b", f"TO {target}_local", text, count=1)
         return [text]
+    if re.match(r"^ALTER TABLE \w+ ON CLUSTER \w+ MODIFY QUERY\b", text, re.I):
+        # A view's new query reads the same (local) sources as its CREATE did.
+        return [_local_sources(text, set(re.findall(r"\bFROM\s+(\w+)", text, re.I)) & ctx.merge_tree_tables)]
     altered = re.match(r"^ALTER TABLE (\w+)", text, re.I)
     if altered and altered.group(1) in ctx.merge_tree_tables:
         name = altered.group(1)
-        return [re.sub(rf"^ALTER TABLE {name}\b", f"ALTER TABLE {name}_local ON CLUSTER {ctx.cluster}", text)]
+        local = re.sub(rf"^ALTER TABLE {name}\b", f"ALTER TABLE {name}_local ON CLUSTER {ctx.cluster}", text)
+        if re.search(r"\bADD COLUMN\b", text, re.I):
+            # The Distributed front must show the new columns too.
+            return [local, re.sub(rf"^ALTER TABLE {name}\b", f"ALTER TABLE {name} ON CLUSTER {ctx.cluster}", text)]
+        return [local]
     return [text]
+
+
+def _local_sources(text: str, sources: set[str]) -> str:
+    for source in sources:
+        text = re.sub(rf"\bFROM\s+{source}\b", f"FROM {source}_local", text)
+    return text
 
 
 class MigrationRunner:

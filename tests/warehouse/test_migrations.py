@@ -152,3 +152,11 @@ def test_ingest_inserts_wait_for_shards():
 
     settings = insert_settings("traces")
     assert (settings["distributed_foreground_insert"], settings["async_insert"]) == ("1", "0")
+
+
+def test_cluster_rendering_of_added_columns_and_new_view_queries(cluster_statements):
+    added = [s for s in cluster_statements if "ADD COLUMN IF NOT EXISTS duration_le" in s]
+    assert [s.split(" ON CLUSTER")[0] for s in added] == ["ALTER TABLE span_rollup_1m_local", "ALTER TABLE span_rollup_1m"]
+    modified = next(s for s in cluster_statements if "MODIFY QUERY" in s)
+    assert modified.startswith("ALTER TABLE span_rollup_1m_mv ON CLUSTER prod MODIFY QUERY")
+    assert "FROM spans_local" in modified and "FROM spans\n" not in modified

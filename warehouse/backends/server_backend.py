@@ -114,7 +114,7 @@ _SIMPLE_TYPES = {
     "UInt8": pa.uint8(), "UInt16": pa.uint16(), "UInt32": pa.uint32(), "UInt64": pa.uint64(),
     "Int8": pa.int8(), "Int16": pa.int16(), "Int32": pa.int32(), "Int64": pa.int64(),
     "Float32": pa.float32(), "Float64": pa.float64(), "String": pa.string(), "Bool": pa.bool_(),
-    "Date": pa.date32(), "Date32": pa.date32(), "DateTime": pa.timestamp("s"),
+    "Date": pa.date32(), "Date32": pa.date32(), "DateTime": pa.timestamp("s", tz="UTC"),
 }
 
 
@@ -128,9 +128,10 @@ def arrow_type(ch_type: str) -> pa.DataType | None:
         return pa.list_(inner) if inner is not None else None
     if ch_type.startswith("DateTime64("):
         precision = int(ch_type[len("DateTime64("):-1].split(",")[0])
-        return pa.timestamp("s" if precision == 0 else "ms" if precision <= 3 else "us")
+        # Every time InferOps stores is UTC; chDB returns DateTime64 as UTC timestamps too.
+        return pa.timestamp("s" if precision == 0 else "ms" if precision <= 3 else "us", tz="UTC")
     if ch_type.startswith("DateTime("):
-        return pa.timestamp("s")
+        return pa.timestamp("s", tz="UTC")
     if ch_type.startswith(("FixedString(", "Enum8(", "Enum16(")):
         return pa.string()
     return _SIMPLE_TYPES.get(ch_type)
