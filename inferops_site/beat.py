@@ -9,4 +9,16 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # SLO burn rates move with each minute of traffic; a page must fire within a minute of the threshold.
+    "evaluate-slos": {
+        "task": "apps.slo.tasks.evaluate_slos",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    # Retries whose task was lost (a restart) and claims of a worker that died mid-delivery.
+    "sweep-deliveries": {
+        "task": "apps.alerts.tasks.sweep_deliveries",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
 }

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.telemetry",
     "apps.simulator",
+    "apps.slo",
+    "apps.alerts",
     "frontend",
 ]
 
@@ -130,6 +132,13 @@ WEB_HOST = env_str("INFEROPS_WEB_HOST", "127.0.0.1")
 WEB_PORT = env_int("INFEROPS_WEB_PORT", 8000, minimum=0, maximum=65535)
 OTLP_GRPC_PORT = env_int("INFEROPS_OTLP_GRPC_PORT", 4317, minimum=0, maximum=65535)
 OTLP_HTTP_PORT = env_int("INFEROPS_OTLP_HTTP_PORT", 4318, minimum=0, maximum=65535)
+
+# Alert delivery (apps/alerts): links in notifications point here; receivers get this long to answer.
+PUBLIC_URL = env_str("INFEROPS_PUBLIC_URL", "http://127.0.0.1:8000")
+ALERTS_HTTP_TIMEOUT_S = env_float("INFEROPS_ALERTS_HTTP_TIMEOUT_S", 15.0)
+ALERTS_ALLOW_HTTP = env_bool("INFEROPS_ALERTS_ALLOW_HTTP", False)
+# A delivery claimed longer ago than this (a worker died mid-attempt) is handed out again.
+ALERTS_LEASE_S = env_float("INFEROPS_ALERTS_LEASE_S", 120.0)
 
 # The demo project: simulated traffic started by `manage.py serve` (apps/simulator).
 DEMO_ENABLED = env_bool("INFEROPS_DEMO", True)

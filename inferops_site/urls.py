@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("apps.telemetry.api.urls")),
+    path("api/v1/", include("apps.slo.api.urls")),
+    path("api/v1/", include("apps.alerts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
 ]

@@ -59,3 +59,12 @@ class HasProjectRole(permissions.BasePermission):
         view.project = project
         view.role = role
         return role in view.allowed_roles
+
+
+class ReadKeysOnlyRead(permissions.BasePermission):
+    """Read keys read: any change of configuration needs a signed-in member."""
+
+    message = "read API keys cannot change configuration; sign in as a member with a role that may"
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or not isinstance(request.auth, ApiKey)

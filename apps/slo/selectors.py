@@ -1,0 +1,53 @@
+"""Reads for SLOs: per-minute SLI series and exemplar traces (through warehouse named queries)."""
+
+from datetime import datetime
+
+import polars as pl
+
+from warehouse import get_warehouse
+
+from . import sli
+from .models import SLO
+
+
+def _scope(slo: SLO) -> dict:
+    filters = slo.filters or {}
+    return {key: [str(v) for v in filters.get(key, [])] for key in sli.FILTER_KEYS}
+
+
+def sli_minutes(slo: SLO, start: datetime, end: datetime) -> pl.DataFrame:
+    """Columns minute, good, total: the SLO's events per minute over [start, end)."""
+    scope = _scope(slo)
+    if slo.sli_kind == sli.GUARDRAIL_BLOCK:
+        return get_warehouse().run_query(
+            "slo.sli_guardrail_minutes", project_id=slo.project_id, start=start, end=end,
+            services=scope["services"], models=scope["models"], tenants=scope["tenants"],
+            policies=scope["policies"])
+    params = _span_scope(slo, scope)
+    if slo.sli_kind != sli.AVAILABILITY:
+        params["bucket"] = sli.bucket_index(slo.threshold_ms)
+    # One query file per kind: an aggregate in an unused multiIf branch would still be computed.
+    return get_warehouse().run_query(f"slo.sli_{slo.sli_kind}_minutes", project_id=slo.project_id, start=start,
+                                     end=end, **params)
+
+
+def exemplar_traces(slo: SLO, start: datetime, end: datetime, limit: int = 5) -> list[dict]:
+    """The worst bad events in a window, as trace/span ids with what made them bad."""
+    if slo.sli_kind == sli.GUARDRAIL_BLOCK:
+        return []
+    frame = get_warehouse().run_query(
+        "slo.exemplars", project_id=slo.project_id, start=start, end=end, kind=slo.sli_kind,
+        threshold_ns=(slo.threshold_ms or 0) * 1_000_000, limit=limit, **_span_scope(slo, _scope(slo)))
+    return [{"trace_id": row["trace_id"], "span_id": row["span_id"], "name": row["name"],
+             "service": row["service_name"], "duration_ms": round(row["duration_ns"] / 1e6, 1),
+             "error": bool(row["is_error"]), "error_type": row["error_type"]}
+            for row in frame.iter_rows(named=True)]
+
+
+def _span_scope(slo: SLO, scope: dict) -> dict:
+    return {
+        "roots_only": slo.target == sli.REQUESTS,
+        "operations": list(sli.LLM_OPERATIONS) if slo.target == sli.LLM_CALLS else [],
+        "services": scope["services"], "endpoints": scope["endpoints"], "models": scope["models"],
+        "providers": scope["providers"], "tenants": scope["tenants"],
+    }
