@@ -14,6 +14,7 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "span_rollup_1m": ("rollups", "greatest(minute, ingested_at)"),
     "ingest_accounting": ("rollups", "minute"),
     "slo_evaluations": ("rollups", "greatest(minute, ingested_at)"),
+    "slo_minutes": ("rollups", "greatest(minute, ingested_at)"),
 }
 
 

@@ -85,33 +85,95 @@ class Evaluation:
         return any(row.firing for row in self.rows if row.severity == severity)
 
 
-def window_bad_total(minutes: pl.DataFrame, end: datetime, seconds: int, timeslice_target: float | None) -> tuple[float, float]:
-    """(bad, total) over [end − seconds, end): events, or one-minute slices when ``timeslice_target`` is set."""
-    inside = minutes.filter((pl.col("minute") >= end - timedelta(seconds=seconds)) & (pl.col("minute") < end))
-    if timeslice_target is None:
+Sums = dict[int, tuple[float, float, float]]   # window seconds (0: the period) → (bad, total, bad slices)
+
+
+def frame_sums(minutes: pl.DataFrame, end: datetime, windows_s: list[int], period_start: datetime,
+               timeslice_target: float | None) -> Sums:
+    """Per window [end − w, end) — and the period [period_start, end) as w = 0 — bad and total events and
+    bad one-minute slices (minutes with traffic whose own ratio missed the target)."""
+    sums = {}
+    for seconds in windows_s:
+        start = period_start if seconds == 0 else end - timedelta(seconds=seconds)
+        inside = minutes.filter((pl.col("minute") >= start) & (pl.col("minute") < end))
         total = float(inside["total"].sum()) if inside.height else 0.0
         good = float(inside["good"].sum()) if inside.height else 0.0
-        return total - good, total
-    # A minute is bad when its own ratio misses the target; minutes without traffic are good.
-    bad = inside.filter((pl.col("total") > 0) & (pl.col("good") / pl.col("total") < timeslice_target)).height
-    return float(bad), float(seconds // 60)
+        bad_slices = 0.0
+        if timeslice_target is not None and inside.height:
+            bad_slices = float(inside.filter((pl.col("total") > 0)
+                                             & (pl.col("good") < pl.col("total") * timeslice_target)).height)
+        sums[seconds] = (total - good, total, bad_slices)
+    return sums
+
+
+_SCOPE_COLUMNS = {"services": "service_name", "endpoints": "endpoint", "models": "model", "providers": "provider",
+                  "tenants": "tenant"}
+_LE_COLUMNS = {"latency": "duration_le", "ttft": "ttft_le", "tpot": "tpot_le"}
+
+
+def sli_from_rollups(rollups: pl.DataFrame, kind: str, bucket: int | None, roots_only: bool,
+                     operations: list[str], filters: dict[str, list[str]]) -> pl.DataFrame:
+    """One span-based SLO's (minute, good, total) from a project's per-minute rollup rows.
+
+    Mirrors the sli_*_minutes queries: the same scope, and for latency kinds the le arrays whose
+    element ``bucket`` (1-based) counts the good events and whose last element counts them all.
+    """
+    rows = rollups
+    if roots_only:
+        rows = rows.filter(pl.col("is_root") == 1)
+    if operations:
+        rows = rows.filter(pl.col("operation").is_in(operations))
+    for key, values in filters.items():
+        if values and key in _SCOPE_COLUMNS:
+            rows = rows.filter(pl.col(_SCOPE_COLUMNS[key]).is_in(values))
+    if kind == "availability":
+        good, total = pl.col("requests") - pl.col("errors"), pl.col("requests")
+    else:
+        column = pl.col(_LE_COLUMNS[kind])
+        good = column.list.get(int(bucket or 1) - 1, null_on_oob=True).fill_null(0)
+        total = column.list.last().fill_null(0)
+    return (rows.group_by("minute").agg(good.cast(pl.Int64).sum().alias("good"), total.cast(pl.Int64).sum().alias("total"))
+            .sort("minute"))
+
+
+def add_sums(a: Sums, b: Sums) -> Sums:
+    zero = (0.0, 0.0, 0.0)
+    return {w: (a.get(w, zero)[0] + b.get(w, zero)[0], a.get(w, zero)[1] + b.get(w, zero)[1],
+                a.get(w, zero)[2] + b.get(w, zero)[2]) for w in set(a) | set(b)}
+
+
+def windows_needed(windows: list[AlertWindow]) -> list[int]:
+    """Every window length the rows use, and 0 for the period."""
+    return [0] + sorted({w.long_s for w in windows} | {w.short_s for w in windows})
 
 
 def evaluate(minutes: pl.DataFrame, end: datetime, objective: float, period_start: datetime, period_s: float,
              windows: list[AlertWindow], timeslice_target: float | None = None) -> Evaluation:
+    sums = frame_sums(minutes, end, windows_needed(windows), period_start, timeslice_target)
+    return evaluate_sums(sums, end, objective, period_start, period_s, windows, timeslice_target)
+
+
+def evaluate_sums(sums: Sums, end: datetime, objective: float, period_start: datetime, period_s: float,
+                  windows: list[AlertWindow], timeslice_target: float | None = None) -> Evaluation:
     budget = 1 - objective
-    durations = sorted({w.long_s for w in windows} | {w.short_s for w in windows})
+    elapsed = max(int((end - period_start).total_seconds()), 60)
+
+    def bad_total(seconds: int) -> tuple[float, float]:
+        bad, total, bad_slices = sums.get(seconds, (0.0, 0.0, 0.0))
+        if timeslice_target is None:
+            return bad, total
+        return bad_slices, float((seconds or elapsed) // 60)
+
     burns = {}
-    for seconds in durations:
-        bad, total = window_bad_total(minutes, end, seconds, timeslice_target)
+    for seconds in windows_needed(windows)[1:]:
+        bad, total = bad_total(seconds)
         burns[seconds] = (bad / total) / budget if total else 0.0
     rows = tuple(RowResult(w.severity, w.long_s, w.short_s, w.factor, burns[w.long_s], burns[w.short_s])
                  for w in windows)
-    elapsed = max(int((end - period_start).total_seconds()), 60)
-    bad, total = window_bad_total(minutes, end, elapsed, timeslice_target)
+    bad, total = bad_total(0)
     sli_value = 1 - bad / total if total else 1.0
     remaining = 1 - (bad / total) / budget if total else 1.0
-    hourly = burns.get(HOUR, burns[durations[0]])
+    hourly = burns.get(HOUR, next(iter(burns.values())))
     exhaustion = None
     if remaining <= 0:
         exhaustion = end

@@ -35,6 +35,10 @@ class SLO(models.Model):
     timeslice_target = models.DecimalField(max_digits=7, decimal_places=5, null=True, blank=True)
     alert_windows = models.JSONField(null=True, blank=True)     # overrides the default burn-rate table
     enabled = models.BooleanField(default=True)
+    # The per-minute counts in the warehouse (slo_minutes) are complete up to sealed_until for this
+    # version of the definition; a change of what is counted bumps the version and starts over.
+    version = models.PositiveIntegerField(default=1)
+    sealed_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

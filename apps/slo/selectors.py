@@ -6,7 +6,7 @@ import polars as pl
 
 from warehouse import get_warehouse
 
-from . import sli
+from . import compute, sli
 from .models import SLO
 
 
@@ -29,6 +29,21 @@ def sli_minutes(slo: SLO, start: datetime, end: datetime) -> pl.DataFrame:
     # One query file per kind: an aggregate in an unused multiIf branch would still be computed.
     return get_warehouse().run_query(f"slo.sli_{slo.sli_kind}_minutes", project_id=slo.project_id, start=start,
                                      end=end, **params)
+
+
+def rollup_minutes(project_id: int, start: datetime, end: datetime) -> pl.DataFrame:
+    """A project's per-minute rollup rows over [start, end), with the columns SLO scopes filter on."""
+    return get_warehouse().run_query("slo.rollup_minutes", project_id=project_id, start=start, end=end)
+
+
+def sli_minutes_from_rollups(slo: SLO, rollups: pl.DataFrame) -> pl.DataFrame:
+    """The same series as ``sli_minutes`` for a span-based SLO, sliced from ``rollup_minutes`` rows."""
+    scope = _span_scope(slo, _scope(slo))
+    filters = {key: scope[key] for key in ("services", "endpoints", "models", "providers", "tenants")}
+    if rollups.is_empty():
+        return pl.DataFrame(schema={"minute": pl.Datetime("us", "UTC"), "good": pl.Int64, "total": pl.Int64})
+    return compute.sli_from_rollups(rollups, slo.sli_kind, sli.bucket_index(slo.threshold_ms) if slo.threshold_ms
+                                    else None, scope["roots_only"], scope["operations"], filters)
 
 
 def exemplar_traces(slo: SLO, start: datetime, end: datetime, limit: int = 5) -> list[dict]:

@@ -4,21 +4,17 @@ An alert's state changes only by compare-and-set (``UPDATE … WHERE state = <ex
 evaluators racing on the same minute produce one firing and one resolution per episode, never two.
 """
 
-import calendar
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-import polars as pl
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
 
 from apps.core.models import Project
-from warehouse import WarehouseError, get_warehouse
 
-from . import compute, selectors, sli
+from . import compute, openslo, selectors, sli
 from .models import SLO, AlertEvent, AlertState, Budgeting, Severity, SLOAlert, Window
 
 logger = logging.getLogger(__name__)
@@ -26,6 +22,7 @@ logger = logging.getLogger(__name__)
 alert_events_recorded = Signal()
 _PERIOD_DAYS = {Window.ROLLING_7D: 7, Window.ROLLING_28D: 28, Window.ROLLING_30D: 30}
 _MAX_LOOKBACK_S = 72 * 3600                      # the longest default alert window (3 days)
+COUNTED = ("sli_kind", "target", "threshold_ms", "filters")     # what each minute's good/total depends on
 FIELDS = ("name", "description", "sli_kind", "target", "threshold_ms", "filters", "objective", "window",
           "budgeting", "timeslice_target", "alert_windows", "enabled")
 
@@ -48,6 +45,10 @@ def slo_create(project: Project, *, created_by=None, **fields) -> SLO:
 def slo_update(slo: SLO, **fields) -> SLO:
     current = {name: getattr(slo, name) for name in FIELDS}
     definition = validate_definition({**current, **fields})
+    if any(definition[name] != current[name] for name in COUNTED):
+        # What is counted changed: the sealed per-minute history no longer applies.
+        slo.version += 1
+        slo.sealed_until = None
     for name, value in definition.items():
         setattr(slo, name, value)
     try:
@@ -56,6 +57,23 @@ def slo_update(slo: SLO, **fields) -> SLO:
     except IntegrityError as exc:
         raise SLOError(f"name: an SLO named {definition['name']!r} already exists in this project") from exc
     return slo
+
+
+def slos_import(project: Project, text: str, *, created_by=None) -> list[SLO]:
+    """Create the SLOs of an OpenSLO v1 YAML stream: all of them, or none when one is refused."""
+    definitions = openslo.parse(text)
+    created = []
+    with transaction.atomic():
+        for number, definition in enumerate(definitions, start=1):
+            try:
+                created.append(slo_create(project, created_by=created_by, **definition))
+            except SLOError as exc:
+                raise SLOError(f"SLO document {number}: {exc}") from exc
+    return created
+
+
+def slos_export(project: Project) -> str:
+    return openslo.export([{name: getattr(slo, name) for name in FIELDS} for slo in SLO.objects.filter(project=project)])
 
 
 def _defaults() -> dict:
@@ -164,34 +182,10 @@ def _alert_windows(rows) -> list[dict] | None:
     return clean
 
 
-# -- evaluation -----------------------------------------------------------------------------------
+# -- alert lifecycle ------------------------------------------------------------------------------
 
-def period(slo: SLO, end: datetime) -> tuple[datetime, float]:
-    """Start and length (s) of the SLO period that ends at ``end``."""
-    if slo.window == Window.CALENDAR_MONTH:
-        start = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        days = calendar.monthrange(start.year, start.month)[1]
-        return start, days * 86400.0
-    days = _PERIOD_DAYS[Window(slo.window)]
-    return end - timedelta(days=days), days * 86400.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    evaluation: compute.Evaluation
-    fired: list[AlertEvent]
-    resolved: list[AlertEvent]
-
-
-def slo_evaluate(slo: SLO, now: datetime) -> Outcome:
-    """Evaluate one SLO over the complete minutes before ``now`` and move its alerts."""
-    end = now.astimezone(UTC).replace(second=0, microsecond=0)
-    period_start, period_s = period(slo, end)
-    windows = compute.alert_windows(period_s, slo.alert_windows)
-    lookback = max([w.long_s for w in windows] + [int((end - period_start).total_seconds())])
-    minutes = selectors.sli_minutes(slo, end - timedelta(seconds=lookback), end)
-    target = float(slo.timeslice_target) if slo.budgeting == Budgeting.TIMESLICES else None
-    evaluation = compute.evaluate(minutes, end, float(slo.objective), period_start, period_s, windows, target)
+def alerts_move(slo: SLO, evaluation: compute.Evaluation) -> tuple[list[AlertEvent], list[AlertEvent]]:
+    """Fire or resolve the SLO's alerts per the evaluation; (fired, resolved) events, each recorded once."""
     fired: list[AlertEvent] = []
     resolved: list[AlertEvent] = []
     for severity in Severity.values:
@@ -200,7 +194,7 @@ def slo_evaluate(slo: SLO, now: datetime) -> Outcome:
             (fired if event.kind == AlertEvent.Kind.FIRING else resolved).append(event)
     if fired or resolved:
         alert_events_recorded.send(sender=SLO, events=fired + resolved)
-    return Outcome(evaluation, fired, resolved)
+    return fired, resolved
 
 
 def _move_alert(slo: SLO, severity: str, evaluation: compute.Evaluation) -> AlertEvent | None:
@@ -238,40 +232,3 @@ def summary(slo: SLO, severity: str, kind: str, evaluation: compute.Evaluation) 
     text = (f"[{severity}] SLO {slo.name} ({slo.project.name}) {verb}: {rates}; "
             f"{evaluation.budget_remaining:.1%} of the budget left")
     return text[:1024]
-
-
-def evaluations_store(project_ids: list[int], slo_ids: list[int], evaluations: list[compute.Evaluation]) -> None:
-    """Append one evaluation row per SLO to the warehouse, in one insert."""
-    if not evaluations:
-        return
-    frame = pl.DataFrame({
-        "project_id": pl.Series(project_ids, dtype=pl.UInt64),
-        "slo_id": pl.Series(slo_ids, dtype=pl.UInt64),
-        "minute": pl.Series([e.at for e in evaluations], dtype=pl.Datetime("us", "UTC")),
-        "sli": [e.sli for e in evaluations],
-        "budget_remaining": [e.budget_remaining for e in evaluations],
-        "good": pl.Series([e.good for e in evaluations], dtype=pl.UInt64),
-        "total": pl.Series([e.total for e in evaluations], dtype=pl.UInt64),
-        "burn_windows": [list(e.burn_rates) for e in evaluations],
-        "burn_rates": [list(e.burn_rates.values()) for e in evaluations],
-        "firing": [[s for s in Severity.values if e.firing(s)] for e in evaluations],
-    })
-    get_warehouse().insert_frame("slo_evaluations", frame)
-
-
-def slos_evaluate_all(now: datetime) -> dict:
-    """Evaluate every enabled SLO; one SLO's failure is logged and does not stop the others."""
-    done, failed, fired, resolved = [], 0, 0, 0
-    for slo in SLO.objects.filter(enabled=True).select_related("project"):
-        try:
-            outcome = slo_evaluate(slo, now)
-        except (WarehouseError, DatabaseError, ValueError, ArithmeticError):
-            # Isolated: one SLO that cannot be evaluated must not stop the others.
-            logger.exception("SLO evaluation failed", extra={"slo_id": slo.pk, "project_id": slo.project_id})
-            failed += 1
-            continue
-        done.append((slo.project_id, slo.pk, outcome.evaluation))
-        fired += len(outcome.fired)
-        resolved += len(outcome.resolved)
-    evaluations_store([d[0] for d in done], [d[1] for d in done], [d[2] for d in done])
-    return {"evaluated": len(done), "failed": failed, "fired": fired, "resolved": resolved}

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from apps.slo.services import slos_evaluate_all
+from apps.slo.evaluation import slos_evaluate_all
 
 
 @shared_task(ignore_result=False, expires=55)

@@ -7,7 +7,8 @@ import pytest
 
 from apps.alerts import services
 from apps.alerts.models import Delivery
-from apps.slo.services import slo_create, slo_evaluate
+from apps.slo.evaluation import slo_evaluate
+from apps.slo.services import slo_create
 from inferops_site.celery import app
 from tests.alerts.receivers import Receiver
 from tests.slo.test_slo_alerting import T, send_requests

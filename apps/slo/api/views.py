@@ -1,10 +1,12 @@
 """SLO API: definitions (read by every role, changed by admins and SREs) and their alert status."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,9 +14,11 @@ from apps.core.api.permissions import HasProjectRole, ReadKeyAuthentication, Rea
 from apps.slo import services
 from apps.slo.api.serializers import AlertEventSerializer, AlertSerializer, SLOSerializer
 from apps.slo.models import SLO, AlertEvent, SLOAlert
+from apps.slo.openslo import OpenSLOError
 
 READ_ROLES = {"admin", "sre", "finance", "auditor", "viewer"}
 WRITE_ROLES = {"admin", "sre"}
+MAX_YAML_BYTES = 1_048_576
 
 
 class _ProjectView(APIView):
@@ -69,6 +73,36 @@ class SLODetailView(_ProjectView):
     def delete(self, request, project_id: int, slo_id: int):
         self._slo(slo_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class YamlParser(BaseParser):
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = stream.read(MAX_YAML_BYTES + 1)
+        if len(data) > MAX_YAML_BYTES:
+            raise ValidationError({"detail": f"an OpenSLO upload is at most {MAX_YAML_BYTES} bytes"})
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError({"detail": "the YAML is not UTF-8"}) from exc
+
+
+class OpenSLOView(_ProjectView):
+    """Export every SLO of the project as OpenSLO v1 YAML, or import such a stream (all or nothing)."""
+
+    parser_classes = [YamlParser]
+
+    def get(self, request, project_id: int):
+        return HttpResponse(services.slos_export(self.project), content_type="application/yaml")
+
+    @extend_schema(request={"application/yaml": str}, responses={201: SLOSerializer(many=True)})
+    def post(self, request, project_id: int):
+        try:
+            created = services.slos_import(self.project, request.data, created_by=request.user)
+        except (services.SLOError, OpenSLOError) as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return Response(SLOSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class SLOStatusView(_ProjectView):

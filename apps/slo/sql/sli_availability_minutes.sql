@@ -4,7 +4,7 @@ SELECT
     -- DateTime64: both backends return it as a UTC timestamp (a plain DateTime comes back as seconds).
     toDateTime64(span_rollup_1m.minute, 0, 'UTC') AS minute,
     sum(requests) AS total,
-    sum(requests) - sum(errors) AS good
+    toUInt64(sum(requests) - sum(errors)) AS good
 FROM span_rollup_1m
 WHERE project_id = {project_id:UInt64}
   AND span_rollup_1m.minute >= {start:DateTime64(6, 'UTC')}
