@@ -43,6 +43,7 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed (not retryable)"
     GAVE_UP = "gave_up", "Gave up after every retry"
+    SUPERSEDED = "superseded", "Not sent: the alert had resolved"
 
 
 class Delivery(models.Model):

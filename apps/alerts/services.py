@@ -7,8 +7,10 @@ attempt leaves its claim to expire, and the sweeper hands the delivery out again
 message id (``webhook-id``, PagerDuty ``dedup_key``), which is what receivers deduplicate on.
 """
 
+import ipaddress
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -85,7 +87,19 @@ def _url(url: str) -> str:
         raise ChannelError(f"config.url: {url!r} is not an http(s) URL")
     if parts.scheme == "http" and not settings.ALERTS_ALLOW_HTTP:
         raise ChannelError("config.url: must be https (plain http is allowed only with INFEROPS_ALERTS_ALLOW_HTTP)")
+    if _private(parts.hostname) and not settings.ALERTS_ALLOW_HTTP:
+        # Channels must not turn InferOps into a probe of its own network.
+        raise ChannelError(f"config.url: {parts.hostname} is a local or private address "
+                           "(allowed only with INFEROPS_ALERTS_ALLOW_HTTP, for receivers on a private network)")
     return str(url)
+
+
+def _private(host: str) -> bool:
+    try:
+        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False            # unresolvable now: delivery will fail and be logged, nothing is probed
+    return any(a.is_private or a.is_loopback or a.is_link_local for a in addresses)
 
 
 def _name(name) -> str:
@@ -215,8 +229,21 @@ def delivery_attempt(delivery_id: int) -> str | None:
     if claimed != 1:
         return None
     delivery = Delivery.objects.select_related("channel").get(pk=delivery_id)
+    if _superseded(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT).update(
+            status=DeliveryStatus.SUPERSEDED, last_error="the alert resolved before this firing was delivered")
+        return str(DeliveryStatus.SUPERSEDED)
     sent = _send(delivery.channel, delivery.payload, delivery.message_id)
     return _record(delivery, sent)
+
+
+def _superseded(delivery: Delivery) -> bool:
+    """A firing still being retried after its episode resolved must not be sent: arriving after the
+    resolution, it would open an incident (PagerDuty, Alertmanager) that nothing closes."""
+    event = delivery.event
+    if event is None or event.kind != AlertEvent.Kind.FIRING:
+        return False
+    return AlertEvent.objects.filter(alert_id=event.alert_id, episode__gte=event.episode).exclude(pk=event.pk).exists()
 
 
 def _send(channel: Channel, n: dict, message_id: str) -> Sent:
@@ -226,7 +253,9 @@ def _send(channel: Channel, n: dict, message_id: str) -> Sent:
         reply = requests.post(channel.config["url"], data=body, headers=headers,
                               timeout=settings.ALERTS_HTTP_TIMEOUT_S, allow_redirects=False)
     except requests.RequestException as exc:
-        return Sent(None, "", f"{type(exc).__name__}: {exc}"[:500], _ms(began))
+        # Never the exception's text: requests puts the URL, with any token in its path, in it.
+        host = urlsplit(channel.config["url"]).hostname or ""
+        return Sent(None, "", f"{type(exc).__name__} sending to {host}", _ms(began))
     return Sent(reply.status_code, reply.text[:500], "", _ms(began))
 
 
@@ -300,7 +329,8 @@ def deliveries_sweep() -> int:
     lease = timedelta(seconds=settings.ALERTS_LEASE_S)
     Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, claimed_at__lt=now - lease).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now)
-    due = list(Delivery.objects.filter(Q(status=DeliveryStatus.PENDING) & Q(next_attempt_at__lte=now))
+    due = list(Delivery.objects.filter(Q(status=DeliveryStatus.PENDING) & Q(next_attempt_at__lte=now)
+                                       & Q(channel__enabled=True))
                .values_list("pk", flat=True)[:1000])
     for delivery_id in due:
         delivery_attempt(delivery_id)

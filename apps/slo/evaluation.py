@@ -126,7 +126,7 @@ def _seal(plans: list[_Plan], end: datetime, sealed_end: datetime) -> None:
         since = min(min(p.slo.sealed_until for p in shared if p.slo.sealed_until), sealed_end)
         rollups = selectors.rollup_minutes(plans[0].slo.project_id, since, end)
     shared_ids = {p.slo.pk for p in shared}
-    rows = []
+    rows, claimed = [], []
     for plan in plans:
         since = plan.slo.sealed_until or _lookback_start(plan, end)
         if rollups is not None and plan.slo.pk in shared_ids:
@@ -134,21 +134,34 @@ def _seal(plans: list[_Plan], end: datetime, sealed_end: datetime) -> None:
         else:
             frame = selectors.sli_minutes(plan.slo, min(since, sealed_end), end)
         plan.live = frame.filter(pl.col("minute") >= sealed_end) if frame.height else frame
+        if since >= sealed_end or not _claim(plan.slo, sealed_end):
+            continue            # nothing new, or another evaluator sealed (or the definition changed) meanwhile
+        claimed.append(plan.slo)
         new = frame.filter((pl.col("minute") >= since) & (pl.col("minute") < sealed_end)) if frame.height else frame
         if new.height:
             rows.append(new.with_columns(pl.col("good").cast(pl.UInt64), pl.col("total").cast(pl.UInt64),
                                          pl.lit(plan.slo.project_id, pl.UInt64).alias("project_id"),
                                          pl.lit(plan.slo.pk, pl.UInt64).alias("slo_id"),
                                          pl.lit(plan.slo.version, pl.UInt32).alias("version")))
-    if rows:
-        frame = pl.concat(rows).select("project_id", "slo_id", "version", "minute", "good", "total")
-        get_warehouse().insert_frame("slo_minutes", frame)
-    # Only after the rows are stored: a failed insert leaves the minutes unsealed, to be read again.
-    advanced = [p.slo.pk for p in plans if not p.slo.sealed_until or p.slo.sealed_until < sealed_end]
-    SLO.objects.filter(pk__in=advanced).update(sealed_until=sealed_end)
-    for plan in plans:
-        if plan.slo.pk in advanced:
-            plan.slo.sealed_until = sealed_end
+    try:
+        if rows:
+            frame = pl.concat(rows).select("project_id", "slo_id", "version", "minute", "good", "total")
+            get_warehouse().insert_frame("slo_minutes", frame)
+    except WarehouseError:
+        for slo in claimed:     # give the range back, to be read and sealed again
+            SLO.objects.filter(pk=slo.pk, version=slo.version, sealed_until=sealed_end).update(
+                sealed_until=slo.previous_sealed_until)
+        raise
+
+
+def _claim(slo: SLO, sealed_end: datetime) -> bool:
+    """Take the minutes up to ``sealed_end`` for sealing: a compare-and-set on this version's mark, so
+    two evaluators never store the same minutes, and a definition change in between wins."""
+    won = SLO.objects.filter(pk=slo.pk, version=slo.version, sealed_until=slo.sealed_until).update(
+        sealed_until=sealed_end) == 1
+    if won:
+        slo.previous_sealed_until, slo.sealed_until = slo.sealed_until, sealed_end
+    return won
 
 
 def _stored_sums(plans: list[_Plan], end: datetime, sealed_end: datetime) -> dict[int, compute.Sums]:

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.dispatch import Signal
 
 from apps.core.models import Project
+from warehouse import WarehouseError
 
 from . import compute, openslo, selectors, sli
 from .models import SLO, AlertEvent, AlertState, Budgeting, Severity, SLOAlert, Window
@@ -45,15 +46,18 @@ def slo_create(project: Project, *, created_by=None, **fields) -> SLO:
 def slo_update(slo: SLO, **fields) -> SLO:
     current = {name: getattr(slo, name) for name in FIELDS}
     definition = validate_definition({**current, **fields})
-    if any(definition[name] != current[name] for name in COUNTED):
+    changed = [name for name in FIELDS if definition[name] != current[name]]
+    for name in changed:
+        setattr(slo, name, definition[name])
+    if any(name in COUNTED for name in changed):
         # What is counted changed: the sealed per-minute history no longer applies.
         slo.version += 1
         slo.sealed_until = None
-    for name, value in definition.items():
-        setattr(slo, name, value)
+        changed += ["version", "sealed_until"]
     try:
         with transaction.atomic():
-            slo.save()
+            # Only the changed fields: the evaluator advances sealed_until concurrently.
+            slo.save(update_fields=[*changed, "updated_at"])
     except IntegrityError as exc:
         raise SLOError(f"name: an SLO named {definition['name']!r} already exists in this project") from exc
     return slo
@@ -101,6 +105,8 @@ def validate_definition(fields: dict) -> dict:
     out["alert_windows"] = _alert_windows(fields.get("alert_windows"))
     if fields["sli_kind"] in (sli.TTFT, sli.TPOT) and fields["target"] != sli.LLM_CALLS:
         raise SLOError("target: TTFT and time-per-output-token SLIs measure model calls; use target 'llm_calls'")
+    if not isinstance(fields.get("enabled", True), bool):
+        raise SLOError("enabled: true or false")
     if len(str(fields.get("description") or "")) > 1050:
         raise SLOError("description: at most 1050 characters")
     return out
@@ -189,11 +195,14 @@ def alerts_move(slo: SLO, evaluation: compute.Evaluation) -> tuple[list[AlertEve
     fired: list[AlertEvent] = []
     resolved: list[AlertEvent] = []
     for severity in Severity.values:
-        event = _move_alert(slo, severity, evaluation)
+        # The state change, its event and the notification hand-off commit together, or not at all:
+        # an alert must never be firing without the event that announces it.
+        with transaction.atomic():
+            event = _move_alert(slo, severity, evaluation)
+            if event is not None:
+                alert_events_recorded.send(sender=SLO, events=[event])
         if event is not None:
             (fired if event.kind == AlertEvent.Kind.FIRING else resolved).append(event)
-    if fired or resolved:
-        alert_events_recorded.send(sender=SLO, events=fired + resolved)
     return fired, resolved
 
 
@@ -217,7 +226,12 @@ def _record(alert: SLOAlert, kind: str, slo: SLO, evaluation: compute.Evaluation
     exemplars = []
     if kind == AlertEvent.Kind.FIRING:
         worst = max(rows, key=lambda row: row.long_s if row.firing else 0)
-        exemplars = selectors.exemplar_traces(slo, evaluation.at - timedelta(seconds=worst.short_s), evaluation.at)
+        try:
+            exemplars = selectors.exemplar_traces(slo, evaluation.at - timedelta(seconds=worst.short_s),
+                                                  evaluation.at)
+        except WarehouseError:
+            # Exemplars help; they must not keep a page from going out.
+            logger.exception("exemplar traces unavailable", extra={"slo_id": slo.pk})
     return AlertEvent.objects.create(
         alert=alert, episode=alert.episode, kind=kind, at=evaluation.at, summary=summary(slo, alert.severity, kind, evaluation),
         burn_rates={compute.label(r.long_s) + "/" + compute.label(r.short_s): {"long": round(r.long_burn, 4),

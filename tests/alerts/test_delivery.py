@@ -154,3 +154,36 @@ def test_a_test_notification_goes_out_at_once(project, receiver):
 def test_malformed_channel_configuration_is_refused_clearly(project, kind, config, message):
     with pytest.raises(services.ChannelError, match=message.replace("(", r"\(").replace(")", r"\)")):
         services.channel_create(project, name="bad", kind=kind, config=config)
+
+
+def test_a_firing_still_retrying_when_the_episode_resolves_is_not_sent_late(project, receiver):
+    receiver.script = [(503, "busy", 0.0)]
+    channel(project, "pagerduty", receiver)
+    firing = alert_event(project)
+    [trigger] = services.events_notify([firing])
+    assert services.delivery_attempt(trigger.pk) == "pending"
+    resolved = firing.alert.events.create(episode=1, kind="resolved", at=timezone.now(), summary="recovered")
+    [resolve] = services.events_notify([resolved])
+    assert services.delivery_attempt(resolve.pk) == "delivered"
+    due_now(trigger.pk)
+    services.deliveries_sweep()
+    trigger.refresh_from_db()
+    assert trigger.status == "superseded"
+    assert [r.json()["event_action"] for r in receiver.requests] == ["trigger", "resolve"]
+
+
+def test_network_errors_are_logged_without_the_url_and_its_token(project):
+    services.channel_create(project, name="dead slack", kind="slack",
+                            config={"url": "http://127.0.0.1:1/services/T000/B000/SECRETTOKEN"})
+    [delivery] = services.events_notify([alert_event(project)])
+    assert services.delivery_attempt(delivery.pk) == "pending"
+    delivery.refresh_from_db()
+    assert "SECRETTOKEN" not in delivery.last_error and "SECRETTOKEN" not in delivery.log.get().error
+    assert delivery.last_error == "ConnectionError sending to 127.0.0.1"
+
+
+def test_local_and_private_receivers_are_refused_by_default(project, settings):
+    settings.ALERTS_ALLOW_HTTP = False
+    for url in ("https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://localhost/hook"):
+        with pytest.raises(services.ChannelError, match="is a local or private address"):
+            services.channel_create(project, name="internal", kind="slack", config={"url": url})

@@ -137,3 +137,12 @@ def test_slicing_the_shared_rollup_read_gives_what_the_per_slo_query_gives(inges
     by_slice = selectors.sli_minutes_from_rollups(slo, selectors.rollup_minutes(project.pk, start, end))
     columns = ["minute", "good", "total"]
     assert by_query.select(columns).rows() == by_slice.select(columns).rows()
+
+
+def test_a_stale_evaluator_does_not_seal_the_same_minutes_again(ingest_server, ingest_key, availability_slo, warehouse):
+    send_requests(ingest_server, ingest_key, range(-20, 0), bad=set())
+    stale = type(availability_slo).objects.get(pk=availability_slo.pk)       # loaded before the seal
+    evaluation.slo_evaluate(availability_slo, T)
+    evaluation.slo_evaluate(stale, T)                                         # loses the claim
+    sealed = f"SELECT count() AS n FROM slo_minutes WHERE slo_id = {availability_slo.pk}"
+    assert warehouse.admin_query(sealed).item() == 15

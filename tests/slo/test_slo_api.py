@@ -72,6 +72,7 @@ def test_anonymous_is_refused(project, slo):
     ({"alert_windows": [{"severity": "page", "long_s": 300, "short_s": 3600, "factor": 2}]},
      "alert_windows[0]: whole minutes with 60 ≤ short_s < long_s"),
     ({"name": ""}, "name: 1–63 characters"),
+    ({"enabled": "abc"}, "enabled: true or false"),
     ({"colour": "red"}, "unknown fields: colour"),
 ])
 def test_bad_definitions_are_refused_with_the_field_and_the_reason(project, change, message):
