@@ -190,9 +190,6 @@ class Fleet:
     def replicas_for(self, model: str) -> tuple[ReplicaSpec, ...]:
         return tuple(r for r in self.replicas if r.model.name == model)
 
-    def service(self, name: str) -> ServiceSpec:
-        return next(s for s in self.services if s.name == name)
-
     def summary(self) -> dict:
         return {
             "nodes": [{"host": n.host, "gpu": n.gpu.name, "gpus": len(n.replicas), "exporter": n.exporter,

@@ -5,7 +5,7 @@ Each kind changes the traffic (and, where it should, the GPU metrics) only insid
 """
 
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .fleet import GUARDRAILS
@@ -176,6 +176,3 @@ def _floor_minute(t: float) -> float:
 def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
-
-def as_dict(effects: Effects) -> dict:
-    return asdict(effects)
