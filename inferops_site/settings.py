@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+import plotly
 
 from inferops_site.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "apps.simulator",
     "apps.slo",
     "apps.alerts",
+    "apps.dashboards",
     "frontend",
 ]
 
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.core.pages.navigation",
             ],
         },
     },
@@ -97,6 +100,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Plotly.js from the installed plotly package (static/vendor/plotly/plotly.min.js): no CDN, works offline.
+STATICFILES_DIRS = [("vendor/plotly", str(Path(plotly.__file__).parent / "package_data"))]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -10,7 +10,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("apps.telemetry.api.urls")),
+    path("api/v1/", include("apps.dashboards.api.urls")),
     path("api/v1/", include("apps.slo.api.urls")),
     path("api/v1/", include("apps.alerts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("", include("apps.core.urls")),
+    path("", include("apps.dashboards.urls")),
+    path("", include("apps.telemetry.urls")),
 ]

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from dataclasses import replace
 
+from apps.telemetry import live
 from ingest import auth
 from ingest.committer import GroupCommitter
 from ingest.decode import Decoded, decode, decompress, without_unknown_fields
@@ -83,6 +84,7 @@ class IngestService:
             max(decoded.accepted, 1))
         # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
         await asyncio.shield(asyncio.wrap_future(future))
+        await live.committed(project_id, signal, decoded.accepted)
 
     def _decode(self, signal: str, body: bytes, encoding: str, content_encoding: str) -> Decoded:
         return decode(signal, decompress(body, content_encoding, self.max_body_bytes), encoding)

@@ -12,6 +12,8 @@ from apps.core.services import api_key_create, project_create
 from warehouse import get_warehouse
 from warehouse.admin import migrate
 
+pytest_plugins = ["tests.datasets"]
+
 
 @pytest.fixture(scope="session")
 def warehouse(django_db_blocker):

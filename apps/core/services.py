@@ -55,7 +55,7 @@ def membership_set(project: Project, user, role: str) -> Membership:
     return membership
 
 
-def api_key_create(project: Project, *, kind: str = KeyKind.INGEST, name: str = "", role: str = "",
+def api_key_create(project: Project, *, kind: str = "ingest", name: str = "", role: str = "",
                    created_by=None) -> IssuedKey:
     if kind == KeyKind.READ and role not in Role.values:
         raise TenancyError("a read key needs a role")
@@ -80,3 +80,42 @@ def api_key_authenticate(plaintext: str, kind: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(key.key_hash, hash_key(plaintext)):
         return None
     return key
+
+
+@dataclass(frozen=True)
+class Invitation:
+    membership: Membership
+    set_password_path: str  # "" when the account already existed
+
+
+@transaction.atomic
+def member_invite(project: Project, username: str, role: str) -> Invitation:
+    """Give ``username`` a role on the project, creating the account when it does not exist yet.
+
+    A new account has no usable password; the returned one-time path lets its owner set one (there is
+    no mail server in embedded mode, so the admin passes the link on).
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    username = username.strip()
+    if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
+        raise TenancyError("a username is 1–150 letters, digits and @ . + - _")
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership = membership_set(project, user, role)
+    path = ""
+    if created:
+        path = f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    return Invitation(membership, path)
+
+
+def member_remove(project: Project, user_id: int) -> None:
+    remaining_admins = Membership.objects.filter(project=project, role=Role.ADMIN).exclude(user_id=user_id)
+    if Membership.objects.filter(project=project, user_id=user_id, role=Role.ADMIN).exists() and not remaining_admins.exists():
+        raise TenancyError("a project keeps at least one admin")
+    Membership.objects.filter(project=project, user_id=user_id).delete()

@@ -1,11 +1,14 @@
 """Reads of ingest accounting and stored telemetry (through warehouse named queries)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
 from warehouse import get_warehouse
+
+from .compute import breakdown, critical_path, gpu_lanes, span_class
+from .query import TraceSearch, cursor_text
 
 SIGNALS = ("traces", "metrics", "logs")
 
@@ -68,3 +71,102 @@ def trace_summary(project_id: int, trace_id: str, start: datetime, end: datetime
 def rollup_by_model(project_id: int, start: datetime, end: datetime, operations: list[str]) -> pl.DataFrame:
     return get_warehouse().run_query("telemetry.rollup_by_model", project_id=project_id, start=start, end=end,
                                      operations=operations)
+
+
+# -- trace explorer and trace view ------------------------------------------------------------------
+
+TRACE_LOOKBACK = timedelta(days=400)
+MAX_TRACE_SPANS = 20_000
+# Exporters report every 10–60 s: look far enough around the trace to catch a reading on each side.
+GPU_MARGIN = timedelta(seconds=90)
+
+
+@dataclass(frozen=True)
+class TracePage:
+    rows: list[dict]
+    next_cursor: str | None
+
+
+def trace_search(project_id: int, search: TraceSearch) -> TracePage:
+    """One page of traces matching ``search``, and the cursor of the next page (None on the last)."""
+    span_filtered = bool(search.attributes or search.filters.get("provider") or search.filters.get("host")
+                         or search.gpus)
+    cursor = search.cursor or (0, "")
+    frame = get_warehouse().run_query(
+        "telemetry.trace_search", project_id=project_id, start=search.window.start, end=search.window.end,
+        span_filtered=span_filtered, providers=search.filters.get("provider"), hosts=search.filters.get("host"),
+        gpus=list(search.gpus), attr_keys=[a.key for a in search.attributes],
+        attr_ops=[a.op for a in search.attributes], attr_values=[a.value for a in search.attributes],
+        min_duration_ns=int((search.min_duration_ms or 0) * 1e6), max_duration_ns=int((search.max_duration_ms or 0) * 1e6),
+        min_tokens=search.min_tokens or 0, max_tokens=search.max_tokens or 0, status=search.status,
+        services=search.filters.get("service"), models=search.filters.get("model"),
+        tenants=search.filters.get("tenant"), endpoints=search.filters.get("endpoint"),
+        sort=search.sort, descending=search.descending, has_cursor=search.cursor is not None,
+        after_key=cursor[0], after_id=cursor[1], limit=search.limit + 1)
+    rows = frame.rename({"trace_id_hex": "trace_id"}).to_dicts()
+    more = len(rows) > search.limit
+    rows = rows[:search.limit]
+    next_cursor = cursor_text(rows[-1]["sort_key"], rows[-1]["trace_id"]) if more else None
+    return TracePage(rows, next_cursor)
+
+
+def trace_bounds(project_id: int, trace_id: str, now: datetime | None = None) -> dict | None:
+    end = (now or datetime.now(UTC)) + timedelta(days=1)
+    frame = get_warehouse().run_query("telemetry.trace_bounds", project_id=project_id, start=end - TRACE_LOOKBACK,
+                                      end=end, trace_id=trace_id)
+    return frame.to_dicts()[0] if not frame.is_empty() else None
+
+
+def trace_spans(project_id: int, trace_id: str, bounds: dict) -> pl.DataFrame:
+    return get_warehouse().run_query("telemetry.trace_spans", project_id=project_id, start=bounds["first_start"],
+                                     end=bounds["last_end"], trace_id=trace_id, limit=MAX_TRACE_SPANS)
+
+
+def span_detail(project_id: int, trace_id: str, span_id: str, bounds: dict) -> dict | None:
+    frame = get_warehouse().run_query("telemetry.span_detail", project_id=project_id, start=bounds["first_start"],
+                                      end=bounds["last_end"], trace_id=trace_id, span_id=span_id)
+    return frame.to_dicts()[0] if not frame.is_empty() else None
+
+
+def gpu_context(project_id: int, bounds: dict, host_gpus: list[str], host_models: list[str]) -> pl.DataFrame:
+    hosts = sorted({k.split("/", 1)[0] for k in host_gpus})
+    return get_warehouse().run_query(
+        "telemetry.trace_gpu_context", project_id=project_id, start=bounds["first_start"] - GPU_MARGIN,
+        end=bounds["last_end"] + GPU_MARGIN, hosts=hosts, host_gpus=host_gpus, host_models=host_models)
+
+
+def trace_view(project_id: int, trace_id: str) -> dict | None:
+    """Everything the waterfall draws for one trace: spans with their class and depth order, the
+    critical path, the per-step breakdown and the GPU lanes. None when the trace is not stored."""
+    bounds = trace_bounds(project_id, trace_id)
+    if bounds is None:
+        return None
+    spans = trace_spans(project_id, trace_id, bounds).to_dicts()
+    for span in spans:
+        span["span_class"] = span_class(span["operation"], span["kind"])
+    segments = critical_path(spans)
+    on_path = {seg.span_id for seg in segments}
+    for span in spans:
+        span["critical"] = span["span_id"] in on_path
+    served = {(s["host"], s["gpu_id"], s["model"]) for s in spans
+              if s["span_class"] in ("llm", "embedding") and s["host"] and s["gpu_id"]}
+    points = gpu_context(project_id, bounds, sorted({f"{h}/{g}" for h, g, _ in served}),
+                         sorted({f"{h}/{m}" for h, _, m in served})) if served else pl.DataFrame()
+    return {
+        "trace_id": trace_id,
+        "start_ns": min((s["start_ns"] for s in spans), default=0),
+        "end_ns": max((s["start_ns"] + s["duration_ns"] for s in spans), default=0),
+        "span_count": len(spans),
+        "truncated": bounds["spans"] > len(spans),
+        "spans": spans,
+        "critical_path": [{"span_id": s.span_id, "start_ns": s.start_ns, "end_ns": s.end_ns} for s in segments],
+        "breakdown": breakdown(spans, segments),
+        "gpu_lanes": gpu_lanes(points, spans),
+    }
+
+
+def live_traces(project_id: int, since: datetime) -> list[dict]:
+    """Traces with a root whose summaries were stored at or after ``since`` (newest first, at most 50)."""
+    now = datetime.now(UTC)
+    return get_warehouse().run_query("telemetry.live_traces", project_id=project_id, start=now - timedelta(hours=6),
+                                     end=now + timedelta(minutes=5), since=since).to_dicts()

@@ -4,11 +4,21 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.base import FILTER_PARAMS, WINDOW_PARAMS, ProjectAPIView
 from apps.core.api.permissions import HasProjectRole, ReadKeyAuthentication
-from apps.telemetry.selectors import ingest_accounting
+from apps.telemetry.query import (
+    PAGE_SIZES,
+    SORTS,
+    parse_span_id,
+    parse_trace_id,
+    parse_trace_search,
+    window_json,
+)
+from apps.telemetry.selectors import ingest_accounting, span_detail, trace_bounds, trace_search, trace_view
 
 MAX_WINDOW = timedelta(days=400)
 
@@ -54,3 +64,44 @@ class IngestAccountingView(APIView):
             "end": window.validated_data["end"],
             "signals": AccountingRowSerializer(rows, many=True).data,
         })
+
+
+class TraceSearchView(ProjectAPIView):
+    """Search traces by time, service, endpoint, model, provider, tenant, status, duration, tokens and
+    attributes (``attr=key = value``, ``attr=key != value``, ``attr=key contains value``); keyset pages."""
+
+    @extend_schema(parameters=[
+        *WINDOW_PARAMS, *FILTER_PARAMS,
+        OpenApiParameter("attr", str, many=True, description="'key = value', 'key != value' or 'key contains value'"),
+        OpenApiParameter("gpu", str, many=True), OpenApiParameter("status", str, enum=["ok", "error"]),
+        OpenApiParameter("min_duration_ms", float), OpenApiParameter("max_duration_ms", float),
+        OpenApiParameter("min_tokens", int), OpenApiParameter("max_tokens", int),
+        OpenApiParameter("sort", str, enum=list(SORTS)), OpenApiParameter("order", str, enum=["desc", "asc"]),
+        OpenApiParameter("limit", int, enum=list(PAGE_SIZES)),
+        OpenApiParameter("after", str, description="next_cursor of the previous page")])
+    def get(self, request, project_id: int):
+        search = parse_trace_search(request.query_params)
+        page = trace_search(project_id, search)
+        return Response({"window": window_json(search.window), "traces": page.rows, "next_cursor": page.next_cursor})
+
+
+class TraceView(ProjectAPIView):
+    """One trace: its spans (tree order by start), the critical path, the per-step breakdown and GPU lanes."""
+
+    def get(self, request, project_id: int, trace_id: str):
+        view = trace_view(project_id, parse_trace_id(trace_id))
+        if view is None:
+            raise NotFound("no trace with this id in this project (it may be outside retention)")
+        return Response(view)
+
+
+class SpanDetailView(ProjectAPIView):
+    """One span in full: attributes, resource attributes, events and links."""
+
+    def get(self, request, project_id: int, trace_id: str, span_id: str):
+        trace_id = parse_trace_id(trace_id)
+        bounds = trace_bounds(project_id, trace_id)
+        detail = span_detail(project_id, trace_id, parse_span_id(span_id), bounds) if bounds else None
+        if detail is None:
+            raise NotFound("no such span in this trace")
+        return Response(detail)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.core import views
+
+urlpatterns = [
+    path("projects/switch", views.project_switch, name="project-switch"),
+    path("projects/<int:project_id>/settings", views.settings_page, name="page-settings"),
+]

@@ -1,0 +1,66 @@
+"""Project pages of the core app: settings (ingest and read keys, members and roles) and the switcher."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from apps.core import services
+from apps.core.models import ApiKey, KeyKind, Membership, Role
+from apps.core.pages import ingest_endpoints, project_page
+from apps.core.selectors import projects_for
+
+SETTINGS_ROLES = frozenset({"admin", "sre"})
+
+
+@login_required
+def project_switch(request):
+    wanted = request.GET.get("project", "")
+    project = projects_for(request.user).filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if project is None:
+        raise Http404("no such project")
+    return redirect("page-overview", project.pk)
+
+
+@project_page(SETTINGS_ROLES)
+def settings_page(request, project):
+    context = {"issued": None, "invitation": None, "error": ""}
+    if request.method == "POST":
+        try:
+            context.update(_act(request, project))
+        except services.TenancyError as exc:
+            context["error"] = str(exc)
+    return render(request, "core/settings.html", {
+        **context, "endpoints": ingest_endpoints(request), "roles": Role.choices,
+        "keys": ApiKey.objects.filter(project=project).order_by("-created_at")[:200],
+        "members": Membership.objects.filter(project=project).select_related("user").order_by("user__username"),
+    }, status=400 if context["error"] else 200)
+
+
+def _act(request, project) -> dict:
+    """One settings action from the POSTed form; admins manage members and read keys, SREs ingest keys."""
+    action, post, admin = request.POST.get("action", ""), request.POST, request.role == "admin"
+    if action == "create_key":
+        kind = post.get("kind", KeyKind.INGEST)
+        if kind not in KeyKind.values or (kind == KeyKind.READ and not admin):
+            raise services.TenancyError("only admins create read keys")
+        issued = services.api_key_create(project, kind=kind, name=post.get("name", "")[:120], role=post.get("role", ""),
+                                         created_by=request.user)
+        return {"issued": issued}
+    if action == "revoke_key":
+        key = ApiKey.objects.filter(project=project, pk=_int(post.get("key"))).first()
+        if key is None or (key.kind == KeyKind.READ and not admin):
+            raise services.TenancyError("no such key, or your role cannot revoke it")
+        services.api_key_revoke(key)
+        return {}
+    if not admin:
+        raise services.TenancyError("only project admins manage members")
+    if action == "invite":
+        return {"invitation": services.member_invite(project, post.get("username", ""), post.get("role", ""))}
+    if action == "remove_member":
+        services.member_remove(project, _int(post.get("user")))
+        return {}
+    raise services.TenancyError(f"unknown action {action[:40]!r}")
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0

@@ -1,0 +1,83 @@
+"""Dashboard data as JSON: the same rows and figures the pages draw."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from apps.core.api.base import FILTER_PARAMS, WINDOW_PARAMS, ProjectAPIView
+from apps.dashboards import selectors
+from apps.telemetry.query import (
+    QueryError,
+    parse_choice,
+    parse_filters,
+    parse_span_id,
+    parse_window,
+    window_json,
+)
+
+GROUPS = ("service", "endpoint", "model", "provider", "tenant", "host")
+SCOPES = ("requests", "llm_calls")
+
+
+class OverviewView(ProjectAPIView):
+    """Requests, errors, latency, TTFT, time per output token and tokens over a window, by a dimension."""
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, *FILTER_PARAMS, OpenApiParameter("group_by", str, enum=GROUPS),
+                               OpenApiParameter("scope", str, enum=SCOPES)])
+    def get(self, request, project_id: int):
+        params = request.query_params
+        window = parse_window(params)
+        group_by = parse_choice(params, "group_by", GROUPS, "service")
+        # Root spans carry no model or provider: grouping by them means counting LLM calls.
+        default_scope = "llm_calls" if group_by in ("model", "provider", "host") else "requests"
+        scope = parse_choice(params, "scope", SCOPES, default_scope)
+        data = selectors.overview(project_id, window, parse_filters(params), group_by=group_by, scope=scope)
+        return Response({"window": window_json(window), "group_by": group_by, "scope": scope, **data})
+
+
+class DimensionValuesView(ProjectAPIView):
+    """The values of each filterable dimension seen in the window, busiest first."""
+
+    @extend_schema(parameters=WINDOW_PARAMS)
+    def get(self, request, project_id: int):
+        window = parse_window(request.query_params)
+        return Response({"window": window_json(window),
+                         "dimensions": selectors.dimension_values(project_id, window.start, window.end)})
+
+
+class GpuFleetView(ProjectAPIView):
+    """Per GPU and per inference server: latest values and series over the window."""
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter("host", str, many=True)])
+    def get(self, request, project_id: int):
+        window = parse_window(request.query_params)
+        hosts = parse_filters(request.query_params).get("host")
+        return Response({"window": window_json(window), **selectors.gpu_fleet(project_id, window, hosts)})
+
+
+class SpansOnGpuView(ProjectAPIView):
+    """Which requests ran here: the spans one host (and GPU) served in the window, slowest first."""
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter("host", str, required=True),
+                               OpenApiParameter("gpu", str), OpenApiParameter("after", str)])
+    def get(self, request, project_id: int):
+        params = request.query_params
+        window = parse_window(params)
+        host, gpu = params.get("host", ""), params.get("gpu", "")
+        if not host or len(host) > 256 or len(gpu) > 64:
+            raise QueryError("host is required (and under 256 characters); gpu is a GPU index or id")
+        cursor = _span_cursor(params.get("after", ""))
+        frame = selectors.spans_on_gpu(project_id, window, host, gpu, limit=51, cursor=cursor)
+        rows = frame.to_dicts()
+        more = len(rows) > 50
+        rows = rows[:50]
+        return Response({"window": window_json(window), "host": host, "gpu": gpu, "spans": rows,
+                         "next_cursor": f"{rows[-1]['duration_ns']}.{rows[-1]['span_id']}" if more else None})
+
+
+def _span_cursor(text: str) -> tuple[int, str] | None:
+    if not text:
+        return None
+    duration, _, span_id = text.partition(".")
+    if not duration.isdigit():
+        raise QueryError("after must be the cursor a previous page returned")
+    return int(duration), parse_span_id(span_id)

@@ -1,0 +1,134 @@
+"""Pure frame arithmetic for the dashboards: rates, ratios and quantile picks from rollup rows."""
+
+import polars as pl
+
+QUANTILES = {"p50": 0, "p90": 1, "p95": 2, "p99": 3}  # positions in the rollups' quantile arrays
+MAX_GROUPS = 8
+ALL = "all"
+
+
+def _q(column: str, name: str) -> pl.Expr:
+    return pl.col(column).list.get(QUANTILES[name], null_on_oob=True).cast(pl.Float64)
+
+
+def with_measures(frame: pl.DataFrame, seconds: float) -> pl.DataFrame:
+    """Add per-second rates, the error ratio and quantile columns (NaN quantiles of empty states → null)."""
+    measures = [
+        (pl.col("requests") / seconds).alias("requests_per_s"),
+        pl.when(pl.col("requests") > 0).then(pl.col("errors") / pl.col("requests") * 100).alias("error_pct"),
+        ((pl.col("input_tokens") + pl.col("output_tokens")) / seconds).alias("tokens_per_s"),
+        (pl.col("output_tokens") / seconds).alias("output_tokens_per_s"),
+        *[_q("duration_ms", q).alias(f"duration_{q}_ms") for q in ("p50", "p95", "p99")],
+        *[_q("ttft_ms", q).alias(f"ttft_{q}_ms") for q in ("p50", "p95")],
+        *[_q("tpot_ms", q).alias(f"tpot_{q}_ms") for q in ("p50", "p95")],
+    ]
+    return frame.with_columns(measures).fill_nan(None).drop("duration_ms", "ttft_ms", "tpot_ms")
+
+
+def overview(frame: pl.DataFrame, window_s: float, step_s: int) -> dict:
+    """Split the grouping sets: totals, one row per group (busiest first) and per-bucket series."""
+    if frame.is_empty():
+        return {"totals": None, "groups": [], "series": [], "hidden_groups": 0}
+    whole = with_measures(frame.filter(pl.col("whole_window") == 1), window_s)
+    buckets = with_measures(frame.filter(pl.col("whole_window") == 0), step_s)
+    groups = whole.filter(pl.col("all_groups") == 0).sort(["requests", "llm_calls", "grp"], descending=[True, True, False])
+    shown = groups["grp"].head(MAX_GROUPS).to_list()
+    series = buckets.filter((pl.col("all_groups") == 1) | pl.col("grp").is_in(shown)).with_columns(
+        pl.when(pl.col("all_groups") == 1).then(pl.lit(ALL)).otherwise(pl.col("grp")).alias("grp"))
+    totals = whole.filter(pl.col("all_groups") == 1)
+    return {
+        "totals": _rows(totals)[0] if not totals.is_empty() else None,
+        "groups": _rows(groups),
+        "series": _rows(series.sort(["grp", "bucket"])),
+        "hidden_groups": max(groups.height - MAX_GROUPS, 0),
+    }
+
+
+def _rows(frame: pl.DataFrame) -> list[dict]:
+    return frame.drop("whole_window", "all_groups").to_dicts()
+
+
+# -- GPU fleet ---------------------------------------------------------------------------------------
+
+GIB = 1024 ** 3
+# panel → (source metrics, how a bucket's value is derived, scale)
+GPU_PANELS = {
+    "utilization": (("gpu.utilization",), "mean", 100.0),
+    "sm_active": (("gpu.sm_active",), "mean", 100.0),
+    "memory_used": (("gpu.memory.used",), "mean", 1 / GIB),
+    "power": (("gpu.power",), "mean", 1.0),
+    "temperature": (("gpu.temperature",), "mean", 1.0),
+    "throttled": (("gpu.throttled", "gpu.throttle.power", "gpu.throttle.thermal"), "throttle", 100.0),
+    "xid": (("gpu.xid.last", "gpu.errors"), "xid", 1.0),
+}
+SERVER_PANELS = {
+    "running": (("inference.requests.running",), "mean", 1.0),
+    "waiting": (("inference.requests.waiting",), "mean", 1.0),
+    "kv_cache": (("inference.kv_cache.utilization",), "mean", 100.0),
+    "prefix_hit": (("inference.prefix_cache.hits", "inference.prefix_cache.queries",
+                    "inference.prefix_cache.hit_ratio"), "hit_ratio", 100.0),
+}
+
+
+def _increase(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per-bucket increase of cumulative counters from consecutive last values (a reset counts as 0)."""
+    return frame.sort([*keys, "bucket"]).with_columns(
+        pl.col("last").diff().over(keys).clip(lower_bound=0).alias("increase"))
+
+
+def gpu_series(frame: pl.DataFrame, step_s: int) -> pl.DataFrame:
+    """Long rows (entity, host, gpu_id, panel, bucket, value) for every GPU panel."""
+    gpus = frame.filter(pl.col("gpu_id") != "")
+    keys = ["host", "gpu_id", "metric_name"]
+    gpus = _increase(gpus, keys)
+    parts = []
+    for panel, (metrics, how, scale) in GPU_PANELS.items():
+        rows = gpus.filter(pl.col("metric_name").is_in(metrics))
+        if how == "mean":
+            value = pl.col("mean")
+        elif how == "throttle":
+            # hw.gpu.throttled is a 0/1 gauge; DCGM's violation counters are seconds throttled.
+            value = pl.when(pl.col("metric_name") == "gpu.throttled").then(pl.col("mean")) \
+                .otherwise(pl.col("increase") / step_s)
+        else:
+            value = pl.when(pl.col("metric_name") == "gpu.xid.last").then(pl.col("peak")).otherwise(pl.col("increase"))
+        rows = rows.with_columns((value * scale).alias("value")).group_by(["host", "gpu_id", "bucket"]).agg(
+            pl.col("value").sum() if how == "throttle" else pl.col("value").max(), pl.col("gpu_model").first())
+        parts.append(rows.with_columns(pl.lit(panel).alias("panel")))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal").drop_nulls("value").with_columns(
+        (pl.col("host") + pl.lit(" · GPU ") + pl.col("gpu_id")).alias("entity")).sort(["panel", "entity", "bucket"])
+
+
+def server_series(frame: pl.DataFrame) -> pl.DataFrame:
+    """Long rows (entity, host, pod, model_name, panel, bucket, value) for the inference-server panels."""
+    servers = _increase(frame.filter((pl.col("gpu_id") == "") & pl.col("metric_name").str.starts_with("inference.")),
+                        ["host", "pod", "model_name", "metric_name"])
+    keys = ["host", "pod", "model_name", "bucket"]
+    parts = []
+    for panel, (metrics, how, scale) in SERVER_PANELS.items():
+        rows = servers.filter(pl.col("metric_name").is_in(metrics))
+        if how == "mean":
+            rows = rows.select(*keys, (pl.col("mean") * scale).alias("value"))
+        else:
+            rows = rows.group_by(keys).agg(
+                pl.col("increase").filter(pl.col("metric_name") == "inference.prefix_cache.hits").sum().alias("hits"),
+                pl.col("increase").filter(pl.col("metric_name") == "inference.prefix_cache.queries").sum().alias("q"),
+                pl.col("mean").filter(pl.col("metric_name") == "inference.prefix_cache.hit_ratio").mean().alias("r"),
+            ).select(*keys, (pl.when(pl.col("q") > 0).then(pl.col("hits") / pl.col("q")).otherwise(pl.col("r"))
+                             * scale).alias("value"))
+        parts.append(rows.with_columns(pl.lit(panel).alias("panel")))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts).drop_nulls("value").with_columns(
+        (pl.col("pod").replace("", None).fill_null(pl.col("host")) + pl.lit(" · ") + pl.col("model_name"))
+        .alias("entity")).sort(["panel", "entity", "bucket"])
+
+
+def latest_table(series: pl.DataFrame, id_columns: list[str]) -> list[dict]:
+    """One row per entity with each panel's latest bucket value, for the fleet tables."""
+    if series.is_empty():
+        return []
+    last = series.sort("bucket").group_by([*id_columns, "entity", "panel"]).agg(pl.col("value").last())
+    return last.pivot(on="panel", index=[*id_columns, "entity"], values="value").sort("entity").to_dicts()

@@ -1,0 +1,59 @@
+"""Reads for the dashboards: rollups for the overview, metric points for the GPU fleet."""
+
+from datetime import datetime
+
+import polars as pl
+
+from apps.slo.sli import LLM_OPERATIONS
+from apps.telemetry.query import Filters, Window
+from warehouse import get_warehouse
+
+from . import charts, compute
+
+
+def overview_frame(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> pl.DataFrame:
+    """Per bucket and group (``whole_window`` 0) and per group over the window (``whole_window`` 1)."""
+    return get_warehouse().run_query(
+        "dashboards.overview", project_id=project_id, start=window.start, end=window.end,
+        step_s=window.step_s(), group_by=group_by, scope=scope, llm_operations=list(LLM_OPERATIONS),
+        **filters.as_params())
+
+
+def dimension_values(project_id: int, start: datetime, end: datetime, per_dimension: int = 50) -> dict[str, list[str]]:
+    frame = get_warehouse().run_query("dashboards.dimension_values", project_id=project_id, start=start, end=end,
+                                      per_dimension=per_dimension)
+    return {row["dimension"]: row["dimension_values"] for row in frame.iter_rows(named=True)}
+
+
+def gpu_fleet_frame(project_id: int, window: Window, hosts: list[str]) -> pl.DataFrame:
+    return get_warehouse().run_query("dashboards.gpu_fleet", project_id=project_id, start=window.start,
+                                     end=window.end, step_s=window.step_s(), hosts=hosts)
+
+
+def spans_on_gpu(project_id: int, window: Window, host: str, gpu: str, *, limit: int = 50,
+                 cursor: tuple[int, str] | None = None) -> pl.DataFrame:
+    after = cursor or (0, "")
+    return get_warehouse().run_query(
+        "dashboards.spans_on_gpu", project_id=project_id, start=window.start, end=window.end, host=host, gpu=gpu,
+        has_cursor=cursor is not None, after_duration_ns=after[0], after_span=after[1], limit=limit)
+
+
+def overview(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> dict:
+    """The overview dashboard: totals, a row per group, series and their figures."""
+    frame = overview_frame(project_id, window, filters, group_by=group_by, scope=scope)
+    result = compute.overview(frame, window.seconds, window.step_s())
+    return {**result, "figures": charts.overview_figures(result, scope)}
+
+
+def gpu_fleet(project_id: int, window: Window, hosts: list[str]) -> dict:
+    """The GPU fleet: a row per GPU and per inference server (latest values), series and figures."""
+    frame = gpu_fleet_frame(project_id, window, hosts)
+    if frame.is_empty():
+        return {"gpus": [], "servers": [], "figures": {}}
+    gpus = compute.gpu_series(frame, window.step_s())
+    servers = compute.server_series(frame)
+    return {
+        "gpus": compute.latest_table(gpus, ["host", "gpu_id", "gpu_model"]),
+        "servers": compute.latest_table(servers, ["host", "pod", "model_name"]),
+        "figures": charts.fleet_figures(gpus, servers),
+    }

@@ -1,0 +1,60 @@
+-- Trace search. Traces that started in the window, filtered on their totals (duration, tokens,
+-- status, services, models, tenants, endpoints) and, when span-level conditions are given, holding at
+-- least one span that meets all of them (provider, host, GPU, and attribute filters `key = value`,
+-- `key != value`, `key contains value`, looked up in span then resource attributes).
+-- Sorted by a bound key (descending = negated) with the trace id as tie-break, so a page continues
+-- from the last row's (sort_key, trace_id) — keyset pagination, no OFFSET.
+SELECT
+    lower(hex(trace_id)) AS trace_id_hex,
+    toDateTime64(min(trace_summaries.start), 6, 'UTC') AS started,
+    toUInt64(greatest(toUnixTimestamp64Nano(max(trace_summaries.end)) - toUnixTimestamp64Nano(min(trace_summaries.start)), 0)) AS duration_ns,
+    sum(span_count) AS spans,
+    sum(error_count) AS errors,
+    sum(trace_summaries.llm_calls) AS llm_calls,
+    sum(trace_summaries.input_tokens) AS input_tokens,
+    sum(trace_summaries.output_tokens) AS output_tokens,
+    sum(trace_summaries.cache_read_tokens) AS cache_read_tokens,
+    sum(trace_summaries.reasoning_tokens) AS reasoning_tokens,
+    max(root_name) AS root_name,
+    max(root_service) AS root_service,
+    arraySort(groupUniqArrayArray(services)) AS trace_services,
+    arraySort(groupUniqArrayArray(models)) AS trace_models,
+    arraySort(groupUniqArrayArray(tenants)) AS trace_tenants,
+    arraySort(groupUniqArrayArray(endpoints)) AS trace_endpoints,
+    toInt64(multiIf({sort:String} = 'duration', toInt64(duration_ns),
+                    {sort:String} = 'tokens', toInt64(input_tokens + output_tokens),
+                    {sort:String} = 'spans', toInt64(spans),
+                    {sort:String} = 'errors', toInt64(errors),
+                    toInt64(toUnixTimestamp64Micro(started)))
+            * if({descending:UInt8} = 1, -1, 1)) AS sort_key
+FROM trace_summaries
+WHERE project_id = {project_id:UInt64}
+  AND trace_summaries.start >= {start:DateTime64(6, 'UTC')}
+  AND trace_summaries.start < {end:DateTime64(6, 'UTC')}
+  AND ({span_filtered:UInt8} = 0 OR trace_id IN (
+        SELECT trace_id
+        FROM spans
+        WHERE project_id = {project_id:UInt64}
+          AND timestamp >= {start:DateTime64(6, 'UTC')}
+          AND timestamp < {end:DateTime64(6, 'UTC')}
+          AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
+          AND (empty({hosts:Array(String)}) OR host IN {hosts:Array(String)})
+          AND (empty({gpus:Array(String)}) OR gpu_id IN {gpus:Array(String)})
+          AND arrayAll((attr_key, attr_op, attr_value) -> multiIf(
+                  attr_op = 'eq', if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]) = attr_value,
+                  attr_op = 'ne', if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]) != attr_value,
+                  position(if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]), attr_value) > 0),
+              {attr_keys:Array(String)}, {attr_ops:Array(String)}, {attr_values:Array(String)})))
+GROUP BY trace_id
+HAVING ({min_duration_ns:UInt64} = 0 OR duration_ns >= {min_duration_ns:UInt64})
+   AND ({max_duration_ns:UInt64} = 0 OR duration_ns <= {max_duration_ns:UInt64})
+   AND ({min_tokens:UInt64} = 0 OR input_tokens + output_tokens >= {min_tokens:UInt64})
+   AND ({max_tokens:UInt64} = 0 OR input_tokens + output_tokens <= {max_tokens:UInt64})
+   AND ({status:String} = '' OR ({status:String} = 'error') = (errors > 0))
+   AND (empty({services:Array(String)}) OR hasAny(trace_services, {services:Array(String)}))
+   AND (empty({models:Array(String)}) OR hasAny(trace_models, {models:Array(String)}))
+   AND (empty({tenants:Array(String)}) OR hasAny(trace_tenants, {tenants:Array(String)}))
+   AND (empty({endpoints:Array(String)}) OR hasAny(trace_endpoints, {endpoints:Array(String)}))
+   AND ({has_cursor:UInt8} = 0 OR (sort_key, trace_id_hex) > ({after_key:Int64}, {after_id:String}))
+ORDER BY sort_key, trace_id_hex
+LIMIT {limit:UInt32}

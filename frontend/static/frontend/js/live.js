@@ -1,0 +1,26 @@
+// The live connection of a project page: ws/projects/<id>/live pushes "data committed" ticks and new
+// traces. Reconnects with backoff; the badge says whether the view is live.
+"use strict";
+(function () {
+  IO.live = function (project, { onTraces, onCommitted, minIntervalMs = 0 } = {}) {
+    const badge = document.querySelector("[data-live-state]");
+    let delay = 1000, last = 0, timer = null;
+    const setBadge = (text, on) => { if (badge) { badge.textContent = text; badge.classList.toggle("on", on); } };
+    function connect() {
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const socket = new WebSocket(`${scheme}://${location.host}/ws/projects/${project}/live`);
+      socket.onopen = () => { delay = 1000; setBadge("● live", true); };
+      socket.onmessage = (ev) => {
+        const msg = JSON.parse(ev.data);
+        if (msg.type === "traces" && onTraces) onTraces(msg.traces);
+        if (msg.type === "committed" && onCommitted) {
+          const wait = last + minIntervalMs - Date.now();
+          if (wait <= 0) { last = Date.now(); onCommitted(msg); }
+          else if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); onCommitted(msg); }, wait);
+        }
+      };
+      socket.onclose = () => { setBadge("○ reconnecting", false); setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
+    }
+    connect();
+  };
+})();

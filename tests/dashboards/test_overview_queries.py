@@ -1,0 +1,65 @@
+"""The overview and GPU fleet read from what the ingest path wrote (the simulator's OTLP traffic)."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from apps.dashboards.selectors import dimension_values, gpu_fleet, overview, spans_on_gpu
+from apps.telemetry.query import Filters, Window
+
+pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db]
+
+
+def dataset_window(dataset) -> Window:
+    start = datetime.fromisoformat(dataset.truth["window"]["start"].replace("Z", "+00:00")) - timedelta(minutes=2)
+    return Window(start, dataset.ended + timedelta(minutes=2), "")
+
+
+def test_every_generated_request_is_counted_once_and_groups_add_up(explore_dataset):
+    result = overview(explore_dataset.project_id, dataset_window(explore_dataset), Filters(), group_by="tenant",
+                      scope="requests")
+    by_tenant = {g["grp"]: g["requests"] for g in result["groups"]}
+    generated = explore_dataset.truth["generated"]["traces_by_tenant"]
+    assert result["totals"]["requests"] == explore_dataset.truth["generated"]["traces"] + 1  # + the XSS trace
+    assert {t: by_tenant.get(t) for t in generated} == generated
+    assert sum(by_tenant.values()) == result["totals"]["requests"]
+    assert result["totals"]["duration_p50_ms"] <= result["totals"]["duration_p95_ms"] <= result["totals"]["duration_p99_ms"]
+
+
+def test_a_filter_narrows_to_one_service_and_the_series_sum_to_the_totals(explore_dataset):
+    service = sorted(explore_dataset.truth["sent"]["spans_by_service"])[0]
+    result = overview(explore_dataset.project_id, dataset_window(explore_dataset),
+                      Filters({"service": [service]}), group_by="service", scope="requests")
+    assert [g["grp"] for g in result["groups"]] == [service]
+    overall = [row for row in result["series"] if row["grp"] == "all"]
+    assert sum(row["requests"] for row in overall) == result["totals"]["requests"] > 0
+    assert set(result["figures"]) == {"rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens"}
+
+
+def test_grouping_by_model_counts_llm_calls_with_ttft_and_tokens(explore_dataset):
+    result = overview(explore_dataset.project_id, dataset_window(explore_dataset), Filters(), group_by="model",
+                      scope="llm_calls")
+    assert result["totals"]["requests"] == result["totals"]["llm_calls"] > 0
+    assert result["totals"]["ttft_p95_ms"] > 0 and result["totals"]["tokens_per_s"] > 0
+    assert all(g["grp"] for g in result["groups"])
+
+
+def test_filter_menus_offer_what_was_seen(explore_dataset):
+    window = dataset_window(explore_dataset)
+    values = dimension_values(explore_dataset.project_id, window.start, window.end)
+    assert set(explore_dataset.truth["generated"]["traces_by_tenant"]) <= set(values["tenant"])
+    assert set(explore_dataset.truth["sent"]["spans_by_service"]) - {"<svc onload=alert(1)>"} <= set(values["service"])
+
+
+def test_the_gpu_fleet_lists_every_gpu_and_which_requests_ran_on_one(explore_dataset):
+    window = dataset_window(explore_dataset)
+    fleet = gpu_fleet(explore_dataset.project_id, window, [])
+    gpus = {(g["host"], g["gpu_id"]) for g in fleet["gpus"]}
+    assert len(gpus) == sum(node["gpus"] for node in explore_dataset.truth["fleet"]["nodes"])
+    assert all(0 <= g["utilization"] <= 100 and g["memory_used"] > 0 for g in fleet["gpus"])
+    assert {s["model_name"] for s in fleet["servers"]} and "gpu_utilization" in fleet["figures"]
+    busiest = max(fleet["gpus"], key=lambda g: g["utilization"])
+    served = spans_on_gpu(explore_dataset.project_id, window, busiest["host"], busiest["gpu_id"], limit=20)
+    assert served.height > 0
+    assert set(served["gpu_id"]) == {busiest["gpu_id"]}
+    assert served["duration_ns"].to_list() == sorted(served["duration_ns"].to_list(), reverse=True)
