@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", frontend_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("apps.core.api.urls")),
     path("api/v1/", include("apps.telemetry.api.urls")),
     path("api/v1/", include("apps.dashboards.api.urls")),
     path("api/v1/", include("apps.slo.api.urls")),

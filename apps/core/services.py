@@ -57,6 +57,8 @@ def membership_set(project: Project, user, role: str) -> Membership:
 
 def api_key_create(project: Project, *, kind: str = "ingest", name: str = "", role: str = "",
                    created_by=None) -> IssuedKey:
+    if kind not in KeyKind.values:
+        raise TenancyError(f"a key is one of {', '.join(KeyKind.values)}, not {kind[:20]!r}")
     if kind == KeyKind.READ and role not in Role.values:
         raise TenancyError("a read key needs a role")
     public = secrets.token_hex(6)
@@ -107,6 +109,8 @@ def member_invite(project: Project, username: str, role: str) -> Invitation:
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    if role != Role.ADMIN:
+        _keep_an_admin(project, user.pk)
     membership = membership_set(project, user, role)
     path = ""
     if created:
@@ -115,7 +119,12 @@ def member_invite(project: Project, username: str, role: str) -> Invitation:
 
 
 def member_remove(project: Project, user_id: int) -> None:
-    remaining_admins = Membership.objects.filter(project=project, role=Role.ADMIN).exclude(user_id=user_id)
-    if Membership.objects.filter(project=project, user_id=user_id, role=Role.ADMIN).exists() and not remaining_admins.exists():
-        raise TenancyError("a project keeps at least one admin")
+    _keep_an_admin(project, user_id)
     Membership.objects.filter(project=project, user_id=user_id).delete()
+
+
+def _keep_an_admin(project: Project, leaving_user_id: int) -> None:
+    """Refuse to take the last admin away: nobody could manage the project afterwards."""
+    admins = Membership.objects.filter(project=project, role=Role.ADMIN)
+    if admins.filter(user_id=leaving_user_id).exists() and not admins.exclude(user_id=leaving_user_id).exists():
+        raise TenancyError("a project keeps at least one admin")

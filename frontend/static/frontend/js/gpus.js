@@ -47,6 +47,7 @@
   }
 
   async function load() {
+    delete document.body.dataset.loaded;
     status.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
     try {
       const data = await IO.getJSON(`/api/v1/projects/${project}/gpus?${IO.params()}`);

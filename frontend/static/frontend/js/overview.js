@@ -67,6 +67,7 @@
 
   let loading = null;
   async function load() {
+    delete document.body.dataset.loaded;
     syncForm();
     status.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
     const query = IO.params();

@@ -49,6 +49,8 @@
       if (state.collapsed.has(span.span_id)) hiddenBelow = span.depth;
     }
     spacer.style.height = `${state.visible.length * ROW_H}px`;
+    // Short traces get a short box; long ones scroll inside at most 60% of the window.
+    viewport.style.height = `${Math.min(state.visible.length * ROW_H + 4, Math.max(window.innerHeight * 0.6, 200))}px`;
   }
 
   function row(span, index) {

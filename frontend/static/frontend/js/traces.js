@@ -49,6 +49,7 @@
   }
 
   async function load() {
+    delete document.body.dataset.loaded;
     syncForm();
     const p = IO.params();
     document.querySelectorAll("[data-sort]").forEach((b) => {

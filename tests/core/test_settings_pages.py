@@ -1,0 +1,84 @@
+"""The settings page: keys shown once, members invited with a role, forms protected by CSRF."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from apps.core.models import ApiKey, Membership
+from apps.core.services import hash_key, membership_set
+
+pytestmark = pytest.mark.django_db
+
+
+def member(project, role: str) -> Client:
+    user = get_user_model().objects.create_user(f"{role}-settings", password="pw-123456789")
+    membership_set(project, user, role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_ingest_key_is_shown_once_and_stored_only_as_a_hash(project):
+    client = member(project, "sre")
+    page = client.post(f"/projects/{project.pk}/settings", {"action": "create_key", "name": "collector",
+                                                            "kind": "ingest"})
+    key = ApiKey.objects.get(project=project, name="collector")
+    plaintext = page.context["issued"].plaintext
+    assert page.status_code == 200 and plaintext in page.content.decode()
+    assert key.key_hash == hash_key(plaintext) and plaintext not in str(ApiKey.objects.filter(pk=key.pk).values())
+    again = client.get(f"/projects/{project.pk}/settings")
+    assert plaintext not in again.content.decode() and f"iop_{key.prefix}" in again.content.decode()
+
+
+def test_an_admin_invites_a_new_member_who_sets_a_password_from_the_link(project):
+    admin = member(project, "admin")
+    page = admin.post(f"/projects/{project.pk}/settings", {"action": "invite", "username": "newcomer",
+                                                           "role": "finance"})
+    assert Membership.objects.get(project=project, user__username="newcomer").role == "finance"
+    link = page.context["invitation"].set_password_path
+    assert link in page.content.decode()
+    form = Client().get(link, follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+
+
+@pytest.mark.parametrize(("role", "action", "message"), [
+    ("sre", {"action": "invite", "username": "x", "role": "viewer"}, "only project admins manage members"),
+    ("sre", {"action": "create_key", "name": "r", "kind": "read", "role": "viewer"}, "only admins create read keys"),
+    ("admin", {"action": "invite", "username": "bad name!", "role": "viewer"}, "a username is"),
+    ("admin", {"action": "invite", "username": "ok", "role": "owner"}, "unknown role"),
+])
+def test_refused_actions_say_why(project, role, action, message):
+    page = member(project, role).post(f"/projects/{project.pk}/settings", action)
+    assert page.status_code == 400 and message in page.content.decode()
+
+
+def test_the_last_admin_cannot_be_removed(project):
+    client = member(project, "admin")
+    admin = get_user_model().objects.get(username="admin-settings")
+    page = client.post(f"/projects/{project.pk}/settings", {"action": "remove_member", "user": admin.pk})
+    assert page.status_code == 400 and Membership.objects.filter(project=project, user=admin).exists()
+
+
+def test_forms_need_the_csrf_token(project):
+    user = get_user_model().objects.create_user("csrf-admin", password="pw-123456789")
+    membership_set(project, user, "admin")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    page = client.post(f"/projects/{project.pk}/settings", {"action": "create_key", "name": "x"})
+    assert page.status_code == 403 and not ApiKey.objects.filter(project=project).exists()
+
+
+def test_the_project_switcher_only_goes_to_own_projects(project, explore_project):
+    client = member(project, "viewer")
+    assert client.get(f"/projects/switch?project={project.pk}").url == f"/projects/{project.pk}/overview"
+    assert client.get(f"/projects/switch?project={explore_project.pk}").status_code == 404
+
+
+def test_the_openapi_schema_describes_the_explore_endpoints(client):
+    schema = client.get("/api/schema/?format=json").json()
+    for path in ("/api/v1/projects/{project_id}/overview", "/api/v1/projects/{project_id}/traces",
+                 "/api/v1/projects/{project_id}/traces/{trace_id}", "/api/v1/projects/{project_id}/gpus",
+                 "/api/v1/projects/{project_id}/keys", "/api/v1/projects/{project_id}/members"):
+        assert path in schema["paths"], path
+    params = {p["name"] for p in schema["paths"]["/api/v1/projects/{project_id}/traces"]["get"]["parameters"]}
+    assert {"attr", "min_duration_ms", "after", "sort", "tenant"} <= params

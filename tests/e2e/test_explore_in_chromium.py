@@ -1,0 +1,110 @@
+"""An SRE's first minutes, in headless Chromium against the real app: sign in, the overview, a new time
+range, traces filtered by an attribute, one trace's waterfall (collapse, expand, critical path, GPU lane),
+and hostile span text shown as text. Screenshots are kept in artifacts/screenshots/."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from apps.core.services import membership_set
+from tests.datasets import XSS_NAME, XSS_VALUE
+from tests.e2e.conftest import screenshot
+
+pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db(transaction=True)]
+PASSWORD = "pw-123456789-browser"
+
+
+@pytest.fixture
+def sre(explore_project):
+    user = get_user_model().objects.create_user("browser-sre", password=PASSWORD)
+    membership_set(explore_project, user, "sre")
+    return user
+
+
+def sign_in(page, web_server, username: str) -> None:
+    page.goto(f"{web_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{web_server.url}/")
+
+
+def loaded(page, what: str) -> None:
+    """Wait until the page drew its data; on failure, say what the page showed instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(f"body[data-loaded={what}]", timeout=30_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"{what} did not load at {page.url}: {page.locator('[data-status]').inner_text()!r} "
+                    f"{page.problems}")
+
+
+def test_overview_time_range_trace_search_and_waterfall(page, web_server, sre, explore_project, explore_dataset):
+    sign_in(page, web_server, "browser-sre")
+    page.click(f"text={explore_project.name}")
+    loaded(page, "overview")
+    assert page.locator(".tile").count() >= 8
+    assert page.locator("[data-chart=rate] .main-svg").count() > 0, "Plotly drew the requests chart"
+    screenshot(page, "01-overview")
+
+    page.click("[data-ranges] button[data-range='6h']")
+    loaded(page, "overview")
+    assert parse_qs(urlparse(page.url).query)["range"] == ["6h"]
+    assert page.locator("[data-window-label]").inner_text() == "last 6h · UTC"
+    screenshot(page, "02-overview-6h")
+
+    tenant = max(explore_dataset.truth["generated"]["traces_by_tenant"].items(), key=lambda kv: kv[1])[0]
+    page.click("nav.sections >> text=Traces")
+    loaded(page, "traces")
+    page.fill("[data-attr-list] input", "gen_ai.provider.name = vllm")
+    page.click("[data-attr-add]")
+    page.locator("[data-attr-list] input").nth(1).fill(f"tenant.id = {tenant}")
+    page.click("[data-search] button[type=submit]")
+    loaded(page, "traces")
+    assert parse_qs(urlparse(page.url).query)["attr"] == ["gen_ai.provider.name = vllm", f"tenant.id = {tenant}"]
+    rows = page.locator("[data-results] tbody tr")
+    assert rows.count() > 0
+    screenshot(page, "03-traces-filtered")
+
+    rows.first.locator("a").click()
+    loaded(page, "trace")
+    all_rows = page.locator(".wf-row").count()
+    assert all_rows > 2 and page.locator(".wf-row.critical").count() > 0
+    assert page.locator(".wf-row.critical .critical-mark").count() > 0
+    page.locator(".wf-row").first.locator(".wf-toggle").click()
+    assert page.locator(".wf-row").count() == 1, "collapsing the root hides its subtree"
+    page.locator(".wf-row").first.locator(".wf-toggle").click()
+    assert page.locator(".wf-row").count() == all_rows
+    lane = page.locator("[data-lane]").first
+    lane.locator(".main-svg").first.wait_for()
+    assert page.evaluate("document.querySelector('[data-lane]').data.length") > 0, "the GPU lane has series"
+    page.locator(".wf-row.wf-kind-llm").first.click()
+    page.wait_for_selector("[data-detail] table.attrs tr")
+    assert "gen_ai.request.model" in page.locator("[data-detail]").inner_text()
+    screenshot(page, "04-trace-waterfall")
+    assert page.problems == []
+
+
+def test_hostile_span_text_is_shown_as_text_and_never_runs(page, web_server, sre, explore_project, explore_dataset):
+    sign_in(page, web_server, "browser-sre")
+    page.goto(f"{web_server.url}/projects/{explore_project.pk}/traces?range=24h&attr=tenant.id%20%3D%20xss-tenant")
+    loaded(page, "traces")
+    assert page.locator("[data-results] tbody a").first.inner_text() == XSS_NAME
+    page.goto(f"{web_server.url}/projects/{explore_project.pk}/traces/{explore_dataset.xss_trace_id}")
+    loaded(page, "trace")
+    page.locator(".wf-row").first.click()
+    page.wait_for_selector("[data-detail] table.attrs tr")
+    screenshot(page, "05-hostile-text")
+    assert page.locator("[data-trace-title]").inner_text() == XSS_NAME
+    assert XSS_VALUE in page.locator("[data-detail]").inner_text()
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main script, main img, main iframe, main b, main u, main i").count() == 0
+
+
+def test_the_live_tail_connects(page, web_server, sre, explore_project):
+    sign_in(page, web_server, "browser-sre")
+    page.goto(f"{web_server.url}/projects/{explore_project.pk}/live")
+    page.wait_for_selector("[data-live-state].on", timeout=15_000)
+    assert page.locator("[data-live-state]").inner_text() == "● live"
