@@ -1,8 +1,9 @@
 """Shared, session-scoped telemetry written through the real ingest path (OTel SDK exporters → the
 ingest server → chDB), for tests that read: dashboards, trace search, the trace view, the browser.
 
-The warehouse keeps the data for the whole session; the Django rows (project, keys) may be flushed by
-transactional tests, so ``explore_project`` re-creates the project row with the same id on demand.
+The warehouse keeps the data for the whole session. The Django rows written to ingest it are removed
+again at once (other tests expect an empty database), and ``explore_project`` re-creates the project
+row with the same id inside each test that needs it.
 """
 
 from dataclasses import dataclass
@@ -59,8 +60,13 @@ def explore_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_path_
             backfill_s=1800, backfill_rate=4.0, live_s=0, workers=1)
         truth = Simulation(config).run()
         xss_trace_id = _xss_trace(ingest_server, key)
+        # Leave the database as tests expect to find it; explore_project re-creates the row inside a test.
+        organisation, project_id = project.organisation, project.pk
+        project.delete()
+        if not organisation.projects.exists():
+            organisation.delete()
     assert truth["sent"]["spans"] == truth["generated"]["spans"] > 0, truth["sent"]
-    return Dataset(project.pk, project.name, project.slug, truth, xss_trace_id, datetime.now(UTC))
+    return Dataset(project_id, project.name, project.slug, truth, xss_trace_id, datetime.now(UTC))
 
 
 @pytest.fixture

@@ -128,3 +128,13 @@ def _keep_an_admin(project: Project, leaving_user_id: int) -> None:
     admins = Membership.objects.filter(project=project, role=Role.ADMIN)
     if admins.filter(user_id=leaving_user_id).exists() and not admins.exclude(user_id=leaving_user_id).exists():
         raise TenancyError("a project keeps at least one admin")
+
+
+@transaction.atomic
+def project_create_for(user, name: str, organisation_name: str = "Default") -> Project:
+    """A new project with ``user`` as its first admin."""
+    if len(organisation_name.strip()) > 120 or not organisation_name.strip():
+        raise TenancyError("an organisation name is 1–120 characters")
+    project = project_create(name, organisation_name)
+    membership_set(project, user, "admin")
+    return project

@@ -4,5 +4,6 @@ from apps.core import views
 
 urlpatterns = [
     path("projects/switch", views.project_switch, name="project-switch"),
+    path("projects/new", views.project_new, name="project-new"),
     path("projects/<int:project_id>/settings", views.settings_page, name="page-settings"),
 ]

@@ -64,3 +64,16 @@ def _act(request, project) -> dict:
 
 def _int(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 0
+
+
+@login_required
+def project_new(request):
+    """Any signed-in user may start a project; they become its admin."""
+    if request.method != "POST":
+        return redirect("home")
+    try:
+        project = services.project_create_for(request.user, request.POST.get("name", ""),
+                                              request.POST.get("organisation", "") or "Default")
+    except services.TenancyError as exc:
+        return render(request, "core/project_new_error.html", {"error": str(exc)}, status=400)
+    return redirect("page-overview", project.pk)

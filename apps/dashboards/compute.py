@@ -27,7 +27,8 @@ def with_measures(frame: pl.DataFrame, seconds: float) -> pl.DataFrame:
 
 def overview(frame: pl.DataFrame, window_s: float, step_s: int) -> dict:
     """Split the grouping sets: totals, one row per group (busiest first) and per-bucket series."""
-    if frame.is_empty():
+    # The empty grouping set always answers one row; a window without any request or call is empty.
+    if frame.is_empty() or frame.filter(pl.col("whole_window") == 1)["requests", "llm_calls"].sum_horizontal().sum() == 0:
         return {"totals": None, "groups": [], "series": [], "hidden_groups": 0}
     whole = with_measures(frame.filter(pl.col("whole_window") == 1), window_s)
     buckets = with_measures(frame.filter(pl.col("whole_window") == 0), step_s)

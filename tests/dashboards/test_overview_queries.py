@@ -63,3 +63,8 @@ def test_the_gpu_fleet_lists_every_gpu_and_which_requests_ran_on_one(explore_dat
     assert served.height > 0
     assert set(served["gpu_id"]) == {busiest["gpu_id"]}
     assert served["duration_ns"].to_list() == sorted(served["duration_ns"].to_list(), reverse=True)
+
+
+def test_a_project_without_data_has_no_totals(project, explore_dataset):
+    result = overview(project.pk, dataset_window(explore_dataset), Filters(), group_by="service", scope="requests")
+    assert result["totals"] is None and result["groups"] == [] and result["series"] == []

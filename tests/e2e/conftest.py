@@ -61,7 +61,7 @@ def web_server():
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -69,11 +69,15 @@ def browser():
         f"Chromium not found at {CHROMIUM}: apt-get install chromium (bin/test does)"
     # Playwright's sync API keeps an event loop in this thread, which Django's ORM guard takes for
     # async code; the tests' own database calls are plain synchronous ones.
+    # Module-scoped: the loop ends with the module, before other tests that run their own loops.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -108,3 +108,22 @@ def test_the_live_tail_connects(page, web_server, sre, explore_project):
     page.goto(f"{web_server.url}/projects/{explore_project.pk}/live")
     page.wait_for_selector("[data-live-state].on", timeout=15_000)
     assert page.locator("[data-live-state]").inner_text() == "● live"
+
+
+def test_first_run_a_new_project_shows_how_to_send_data_and_issues_a_key(page, web_server):
+    get_user_model().objects.create_user("browser-new", password=PASSWORD)
+    sign_in(page, web_server, "browser-new")
+    page.fill("input[name=name]", "brand new service")
+    page.click("text=Create project")
+    loaded(page, "overview")
+    panel = page.locator("[data-empty]")
+    assert panel.is_visible()
+    text = panel.inner_text()
+    assert ":4318" in text and "OTEL_EXPORTER_OTLP_HEADERS" in text and "otlphttp/inferops" in text
+    assert "OTLPSpanExporter" in text
+    screenshot(page, "06-first-run")
+    panel.locator("text=Create an ingest key").click()
+    key = page.locator("[data-issued-key]").inner_text()
+    assert key.startswith("iop_")
+    page.goto(page.url)
+    assert "iop_" in page.content() and key not in page.content(), "the key is shown once, then only its prefix"

@@ -22,6 +22,18 @@ logger = logging.getLogger(__name__)
 _OPEN_PATH: str | None = None
 SPOOL = "insert_spool"
 _OPEN_LOCK = threading.Lock()
+# chDB runs one engine per process and keeps a query's bound parameters on it, not on the call: two
+# queries at once can lose each other's parameters ("Substitution `x` is not set") or worse. Every
+# statement therefore runs alone, whichever session object sends it.
+_ENGINE_LOCK = threading.Lock()
+
+
+def _run(session, sql: str, fmt: str, params: dict[str, str] | None = None):
+    with _ENGINE_LOCK:
+        try:
+            return session.query(sql, fmt, params=params or None)
+        except Exception as exc:  # noqa: BLE001 - chDB raises RuntimeError subclasses only
+            raise map_engine_error(exc) from exc
 
 
 def _session(path: str, max_memory_bytes: int):
@@ -43,7 +55,7 @@ def _session(path: str, max_memory_bytes: int):
         except Exception as exc:  # noqa: BLE001 - chDB raises plain RuntimeError for lock failures
             raise map_engine_error(exc) from exc
     if max_memory_bytes:
-        session.query(f"SET max_memory_usage = {int(max_memory_bytes)}")
+        _run(session, f"SET max_memory_usage = {int(max_memory_bytes)}", "CSV")
     return session
 
 
@@ -54,20 +66,12 @@ class ChdbBackend:
         self.path = path
         self.max_memory_bytes = max_memory_bytes
         self._session = _session(path, max_memory_bytes)
-        # One insert at a time per session; reads may run concurrently.
-        self._insert_lock = threading.Lock()
 
     def query_arrow(self, sql: str, params: dict[str, str]) -> pa.Table:
-        try:
-            return self._session.query(sql, "ArrowTable", params=params or None)
-        except Exception as exc:  # noqa: BLE001 - chDB raises RuntimeError subclasses only
-            raise map_engine_error(exc) from exc
+        return _run(self._session, sql, "ArrowTable", params)
 
     def command(self, sql: str, params: dict[str, str] | None = None) -> None:
-        try:
-            self._session.query(sql, "CSV", params=params or None)
-        except Exception as exc:  # noqa: BLE001
-            raise map_engine_error(exc) from exc
+        _run(self._session, sql, "CSV", params)
 
     def insert_arrow(self, table: str, data: pa.Table) -> int:
         columns = ", ".join(check_identifier(c) for c in data.column_names)
@@ -94,11 +98,7 @@ class ChdbBackend:
                 # Setting names are identifiers from code; values are quoted literals.
                 clause = " SETTINGS " + ", ".join(f"{check_identifier(k)} = {_literal(v)}" for k, v in settings.items())
             sql = f"{insert_sql} FROM INFILE {_literal(path)}{clause} FORMAT {check_identifier(fmt)}"
-            with self._insert_lock:
-                try:
-                    self._session.query(sql, "CSV")
-                except Exception as exc:  # noqa: BLE001
-                    raise map_engine_error(exc) from exc
+            _run(self._session, sql, "CSV")
         finally:
             os.unlink(path)
 
