@@ -5,6 +5,7 @@ One colour per name (model, service, …) everywhere: the colour comes from the 
 """
 
 import hashlib
+import html
 
 # Okabe–Ito and Tableau hues: distinguishable for the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#4E79A7",
@@ -13,7 +14,7 @@ ALL_COLOUR = "#1b1f24"
 
 
 def colour_for(name: str) -> str:
-    if name == "all":
+    if name == "(all)":
         return ALL_COLOUR
     digest = hashlib.blake2s(name.encode(), digest_size=2).digest()
     return PALETTE[int.from_bytes(digest, "big") % len(PALETTE)]
@@ -23,7 +24,10 @@ def line_figure(title: str, unit: str, traces: list[dict], *, y_range_zero: bool
                 hlines: list[tuple[float, str]] | None = None) -> dict:
     """``traces``: dicts with ``name``, ``x``, ``y`` and optional ``dash``."""
     data = [{
-        "type": "scatter", "mode": "lines", "name": t["name"] or "(none)", "x": t["x"], "y": t["y"],
+        # Plotly reads trace names as a small HTML subset (links included): names come from
+        # telemetry, so they go in escaped and show as text.
+        "type": "scatter", "mode": "lines", "name": html.escape(t["name"] or "(none)", quote=False),
+        "x": t["x"], "y": t["y"],
         "line": {"color": t.get("colour") or colour_for(t["name"]), "width": 2, "dash": t.get("dash", "solid")},
         "hovertemplate": "%{y:.4~g} " + unit + "<extra>%{fullData.name}</extra>",
         "connectgaps": False,

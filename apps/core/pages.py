@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from apps.core.api.base import ALL_ROLES
 from apps.core.models import Project
@@ -57,3 +58,7 @@ def ingest_endpoints(request) -> dict:
     host = request.get_host().rsplit(":", 1)[0] if not request.get_host().endswith("]") else request.get_host()
     scheme = "https" if request.is_secure() else "http"
     return {"http": f"{scheme}://{host}:{settings.OTLP_HTTP_PORT}", "grpc": f"{host}:{settings.OTLP_GRPC_PORT}"}
+
+
+def invitation_path(token: str) -> str:
+    return reverse("invitation", kwargs={"token": token})

@@ -4,12 +4,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.core.models import ApiKey, KeyKind, Membership, Organisation, Project, Role
+from apps.core.models import ApiKey, Invitation, KeyKind, Membership, Organisation, Project, Role
 
 KEY_PREFIX = "iop"
 
@@ -84,49 +85,68 @@ def api_key_authenticate(plaintext: str, kind: str) -> ApiKey | None:
     return key
 
 
+INVITATION_LIFETIME = timedelta(days=7)
+
+
 @dataclass(frozen=True)
-class Invitation:
-    membership: Membership
-    set_password_path: str  # "" when the account already existed
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # shown once, in the link; only its hash is stored
+
+
+def invitation_create(project: Project, role: str, created_by=None) -> IssuedInvitation:
+    if role not in Role.values:
+        raise TenancyError(f"unknown role {role!r}; one of {', '.join(Role.values)}")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(project=project, role=role, token_hash=hash_key(token),
+                                           created_by=created_by, expires_at=timezone.now() + INVITATION_LIFETIME)
+    return IssuedInvitation(invitation, token)
+
+
+def invitation_open(token: str) -> Invitation | None:
+    """The pending, unexpired invitation behind ``token``, or None."""
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.select_related("project").filter(
+        token_hash=hash_key(token), accepted_at__isnull=True, expires_at__gt=timezone.now()).first()
 
 
 @transaction.atomic
-def member_invite(project: Project, username: str, role: str) -> Invitation:
-    """Give ``username`` a role on the project, creating the account when it does not exist yet.
+def invitation_accept(token: str, user) -> Membership:
+    """Join the invitation's project as ``user``; each invitation works once (compare-and-set claim)."""
+    invitation = invitation_open(token)
+    claimed = invitation is not None and Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now(), accepted_by=user) == 1
+    if not claimed or invitation is None:
+        raise TenancyError("this invitation is unknown, expired or already used; ask the project admin for a new one")
+    current = Membership.objects.filter(project=invitation.project, user=user).first()
+    if current is not None and current.role == Role.ADMIN:
+        return current  # accepting a lesser invitation never demotes an admin
+    return membership_set(invitation.project, user, invitation.role)
 
-    A new account has no usable password; the returned one-time path lets its owner set one (there is
-    no mail server in embedded mode, so the admin passes the link on).
-    """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.tokens import default_token_generator
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
 
-    username = username.strip()
-    if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
-        raise TenancyError("a username is 1–150 letters, digits and @ . + - _")
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+@transaction.atomic
+def member_set_role(project: Project, user_id: int, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().filter(project=project, user_id=user_id).first()
+    if membership is None:
+        raise TenancyError("no such member")
     if role != Role.ADMIN:
-        _keep_an_admin(project, user.pk)
-    membership = membership_set(project, user, role)
-    path = ""
-    if created:
-        path = f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
-    return Invitation(membership, path)
+        _keep_an_admin(project, user_id)
+    return membership_set(project, membership.user, role)
 
 
+@transaction.atomic
 def member_remove(project: Project, user_id: int) -> None:
     _keep_an_admin(project, user_id)
     Membership.objects.filter(project=project, user_id=user_id).delete()
 
 
 def _keep_an_admin(project: Project, leaving_user_id: int) -> None:
-    """Refuse to take the last admin away: nobody could manage the project afterwards."""
-    admins = Membership.objects.filter(project=project, role=Role.ADMIN)
-    if admins.filter(user_id=leaving_user_id).exists() and not admins.exclude(user_id=leaving_user_id).exists():
+    """Refuse to take the last admin away: nobody could manage the project afterwards. The admins'
+    rows are locked, so two admins demoting each other at once cannot both succeed."""
+    admins = set(Membership.objects.select_for_update().filter(project=project, role=Role.ADMIN)
+                 .values_list("user_id", flat=True))
+    if admins == {leaving_user_id}:
         raise TenancyError("a project keeps at least one admin")
 
 

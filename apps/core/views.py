@@ -1,12 +1,14 @@
 """Project pages of the core app: settings (ingest and read keys, members and roles) and the switcher."""
 
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from apps.core import services
 from apps.core.models import ApiKey, KeyKind, Membership, Role
-from apps.core.pages import ingest_endpoints, project_page
+from apps.core.pages import ingest_endpoints, invitation_path, project_page
 from apps.core.selectors import projects_for
 
 SETTINGS_ROLES = frozenset({"admin", "sre"})
@@ -23,7 +25,7 @@ def project_switch(request):
 
 @project_page(SETTINGS_ROLES)
 def settings_page(request, project):
-    context = {"issued": None, "invitation": None, "error": ""}
+    context = {"issued": None, "invitation": None, "invite_url": "", "error": ""}
     if request.method == "POST":
         try:
             context.update(_act(request, project))
@@ -41,7 +43,7 @@ def _act(request, project) -> dict:
     action, post, admin = request.POST.get("action", ""), request.POST, request.role == "admin"
     if action == "create_key":
         kind = post.get("kind", KeyKind.INGEST)
-        if kind not in KeyKind.values or (kind == KeyKind.READ and not admin):
+        if kind == KeyKind.READ and not admin:
             raise services.TenancyError("only admins create read keys")
         issued = services.api_key_create(project, kind=kind, name=post.get("name", "")[:120], role=post.get("role", ""),
                                          created_by=request.user)
@@ -55,11 +57,36 @@ def _act(request, project) -> dict:
     if not admin:
         raise services.TenancyError("only project admins manage members")
     if action == "invite":
-        return {"invitation": services.member_invite(project, post.get("username", ""), post.get("role", ""))}
+        invited = services.invitation_create(project, post.get("role", ""), created_by=request.user)
+        return {"invitation": invited, "invite_url": request.build_absolute_uri(invitation_path(invited.token))}
+    if action == "set_role":
+        services.member_set_role(project, _int(post.get("user")), post.get("role", ""))
+        return {}
     if action == "remove_member":
         services.member_remove(project, _int(post.get("user")))
         return {}
     raise services.TenancyError(f"unknown action {action[:40]!r}")
+
+
+def invitation(request, token: str):
+    """Join a project from an invitation link: signed in, accept as yourself; otherwise create your
+    own account here (or sign in first)."""
+    pending = services.invitation_open(token)
+    if pending is None:
+        return render(request, "core/invitation.html", {"error": "This invitation is unknown, expired or already "
+                      "used. Ask the project admin for a new link."}, status=404)
+    form = UserCreationForm(request.POST or None) if not request.user.is_authenticated else None
+    if request.method == "POST":
+        if form is not None:
+            if not form.is_valid():
+                return render(request, "core/invitation.html", {"invitation": pending, "form": form}, status=400)
+            login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
+        try:
+            membership = services.invitation_accept(token, request.user)
+        except services.TenancyError as exc:
+            return render(request, "core/invitation.html", {"error": str(exc)}, status=409)
+        return redirect("page-overview", membership.project_id)
+    return render(request, "core/invitation.html", {"invitation": pending, "form": form})
 
 
 def _int(text: str | None) -> int:

@@ -1,18 +1,21 @@
 """Pure frame arithmetic for the dashboards: rates, ratios and quantile picks from rollup rows."""
 
+from datetime import datetime
+
 import polars as pl
 
 QUANTILES = {"p50": 0, "p90": 1, "p95": 2, "p99": 3}  # positions in the rollups' quantile arrays
 MAX_GROUPS = 8
-ALL = "all"
+ALL = "(all)"  # the all-groups series; parentheses keep it apart from a group named "all"
 
 
 def _q(column: str, name: str) -> pl.Expr:
     return pl.col(column).list.get(QUANTILES[name], null_on_oob=True).cast(pl.Float64)
 
 
-def with_measures(frame: pl.DataFrame, seconds: float) -> pl.DataFrame:
+def with_measures(frame: pl.DataFrame, seconds: float | pl.Expr) -> pl.DataFrame:
     """Add per-second rates, the error ratio and quantile columns (NaN quantiles of empty states → null)."""
+    seconds = seconds if isinstance(seconds, pl.Expr) else pl.lit(seconds)
     measures = [
         (pl.col("requests") / seconds).alias("requests_per_s"),
         pl.when(pl.col("requests") > 0).then(pl.col("errors") / pl.col("requests") * 100).alias("error_pct"),
@@ -25,13 +28,22 @@ def with_measures(frame: pl.DataFrame, seconds: float) -> pl.DataFrame:
     return frame.with_columns(measures).fill_nan(None).drop("duration_ms", "ttft_ms", "tpot_ms")
 
 
-def overview(frame: pl.DataFrame, window_s: float, step_s: int) -> dict:
+def bucket_seconds(start: datetime, end: datetime, step_s: int) -> pl.Expr:
+    """The seconds of each bucket inside the window: the first and last buckets are usually partial,
+    and a rate over a partial bucket divided by the full step would dip at the chart's edges."""
+    bucket_end = pl.col("bucket") + pl.duration(seconds=step_s)
+    covered = pl.min_horizontal(bucket_end, pl.lit(end)) - pl.max_horizontal(pl.col("bucket"), pl.lit(start))
+    return (covered.dt.total_milliseconds() / 1000).clip(lower_bound=1)
+
+
+def overview(frame: pl.DataFrame, start: datetime, end: datetime, step_s: int) -> dict:
     """Split the grouping sets: totals, one row per group (busiest first) and per-bucket series."""
+    window_s = (end - start).total_seconds()
     # The empty grouping set always answers one row; a window without any request or call is empty.
     if frame.is_empty() or frame.filter(pl.col("whole_window") == 1)["requests", "llm_calls"].sum_horizontal().sum() == 0:
         return {"totals": None, "groups": [], "series": [], "hidden_groups": 0}
     whole = with_measures(frame.filter(pl.col("whole_window") == 1), window_s)
-    buckets = with_measures(frame.filter(pl.col("whole_window") == 0), step_s)
+    buckets = with_measures(frame.filter(pl.col("whole_window") == 0), bucket_seconds(start, end, step_s))
     groups = whole.filter(pl.col("all_groups") == 0).sort(["requests", "llm_calls", "grp"], descending=[True, True, False])
     shown = groups["grp"].head(MAX_GROUPS).to_list()
     series = buckets.filter((pl.col("all_groups") == 1) | pl.col("grp").is_in(shown)).with_columns(
@@ -98,7 +110,8 @@ def gpu_series(frame: pl.DataFrame, step_s: int) -> pl.DataFrame:
         parts.append(rows.with_columns(pl.lit(panel).alias("panel")))
     if not parts:
         return pl.DataFrame()
-    return pl.concat(parts, how="diagonal").drop_nulls("value").with_columns(
+    # Exporters can send NaN gauges; JSON cannot carry them, and a gap is what they mean.
+    return pl.concat(parts, how="diagonal").with_columns(pl.col("value").fill_nan(None)).drop_nulls("value").with_columns(
         (pl.col("host") + pl.lit(" · GPU ") + pl.col("gpu_id")).alias("entity")).sort(["panel", "entity", "bucket"])
 
 
@@ -122,7 +135,7 @@ def server_series(frame: pl.DataFrame) -> pl.DataFrame:
         parts.append(rows.with_columns(pl.lit(panel).alias("panel")))
     if not parts:
         return pl.DataFrame()
-    return pl.concat(parts).drop_nulls("value").with_columns(
+    return pl.concat(parts).with_columns(pl.col("value").fill_nan(None)).drop_nulls("value").with_columns(
         (pl.col("pod").replace("", None).fill_null(pl.col("host")) + pl.lit(" · ") + pl.col("model_name"))
         .alias("entity")).sort(["panel", "entity", "bucket"])
 

@@ -22,7 +22,10 @@ def overview_frame(project_id: int, window: Window, filters: Filters, *, group_b
 def dimension_values(project_id: int, start: datetime, end: datetime, per_dimension: int = 50) -> dict[str, list[str]]:
     frame = get_warehouse().run_query("dashboards.dimension_values", project_id=project_id, start=start, end=end,
                                       per_dimension=per_dimension)
-    return {row["dimension"]: row["dimension_values"] for row in frame.iter_rows(named=True)}
+    if frame.is_empty():
+        return {}
+    row = frame.row(0, named=True)
+    return {d: values for d, values in zip(row["dimension"], row["dimension_values"], strict=True) if values}
 
 
 def gpu_fleet_frame(project_id: int, window: Window, hosts: list[str]) -> pl.DataFrame:
@@ -41,7 +44,7 @@ def spans_on_gpu(project_id: int, window: Window, host: str, gpu: str, *, limit:
 def overview(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> dict:
     """The overview dashboard: totals, a row per group, series and their figures."""
     frame = overview_frame(project_id, window, filters, group_by=group_by, scope=scope)
-    result = compute.overview(frame, window.seconds, window.step_s())
+    result = compute.overview(frame, window.start, window.end, window.step_s())
     return {**result, "figures": charts.overview_figures(result, scope)}
 
 

@@ -52,23 +52,25 @@ def critical_path(spans: list[dict]) -> list[Segment]:
     root = max(roots, key=lambda s: (s["start_ns"] + s["duration_ns"], s["duration_ns"]))
     segments: list[Segment] = []
     seen: set[str] = set()
-    stack = [[root, root["start_ns"] + root["duration_ns"], 0]]
+    root_start, root_end = root["start_ns"], root["start_ns"] + root["duration_ns"]
+    # A frame: the span, its bounds clipped to every ancestor's, the cursor, the next child to look at.
+    stack = [[root, root_start, root_end, root_end, 0]]
     while stack:
         frame = stack[-1]
-        span, cursor, index = frame
+        span, start, end, cursor, index = frame
         seen.add(span["span_id"])
-        start, end = span["start_ns"], span["start_ns"] + span["duration_ns"]
         kids = children.get(span["span_id"], [])
         while index < len(kids):
             kid = kids[index]
             index += 1
+            kid_start = max(kid["start_ns"], start)
             kid_end = min(kid["start_ns"] + kid["duration_ns"], end)
             if kid_end > cursor or kid_end <= start or kid["span_id"] in seen:
                 continue
             if cursor > kid_end:
                 segments.append(Segment(span["span_id"], kid_end, cursor))
-            frame[1], frame[2] = max(kid["start_ns"], start), index
-            stack.append([kid, kid_end, 0])
+            frame[3], frame[4] = kid_start, index
+            stack.append([kid, kid_start, kid_end, kid_end, 0])
             break
         else:
             if cursor > start:
@@ -133,7 +135,8 @@ def _rates(points: pl.DataFrame) -> pl.DataFrame:
     series = ["host", "gpu_id", "model_name", "metric_name"]
     is_counter = pl.col("metric_name").is_in(CUMULATIVE_METRICS)
     dt = pl.col("at").diff().over(series).dt.total_milliseconds() / 1000
-    rate = (pl.col("value").diff().over(series) / dt).clip(lower_bound=0)
+    # Two points at one instant (a duplicate exporter, a retry) have no rate: a gap, not infinity.
+    rate = pl.when(dt > 0).then((pl.col("value").diff().over(series) / dt).clip(lower_bound=0))
     return points.sort([*series, "at"]).with_columns(
-        pl.when(is_counter).then(rate).otherwise(pl.col("value")).alias("value")
+        pl.when(is_counter).then(rate).otherwise(pl.col("value")).fill_nan(None).alias("value")
     ).filter(pl.col("value").is_not_null())

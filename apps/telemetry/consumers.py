@@ -5,6 +5,7 @@ refetch) and pushes the traces stored since the last push (the live tail).
 """
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from asgiref.sync import sync_to_async
@@ -15,6 +16,9 @@ from apps.core.models import Project
 from apps.core.selectors import role_for
 from apps.telemetry.live import group_name
 from apps.telemetry.selectors import live_traces
+from warehouse import WarehouseError
+
+logger = logging.getLogger(__name__)
 
 REFUSED = 4403
 SAFETY_POLL_S = 10.0   # ticks are throttled at the source; poll now and then so nothing waits long
@@ -52,7 +56,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except TimeoutError:
                 pass
             self.wake.clear()
-            await self._push_new()
+            # Access is checked again before every push: a member removed from the project (or a
+            # deactivated user) stops receiving at once.
+            if not await self._allowed():
+                await self.close(code=REFUSED)
+                return
+            try:
+                await self._push_new()
+            except WarehouseError:
+                logger.exception("live tail read failed; retrying", extra={"project_id": self.project_id})
             await asyncio.sleep(MIN_PUSH_INTERVAL_S)
 
     async def _push_new(self) -> None:
@@ -70,8 +82,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _allowed(self) -> bool:
         user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            user.refresh_from_db(fields=["is_active", "is_superuser"])
         project = Project.objects.filter(pk=self.project_id).first()
-        return bool(user and user.is_authenticated and project and role_for(user, project))
+        return bool(user and user.is_authenticated and user.is_active and project and role_for(user, project))
 
 
 def _json(row: dict) -> dict:

@@ -144,8 +144,9 @@ def parse_attribute_filter(text: str) -> AttributeFilter:
     if found:
         at, symbol = min(found)
         key, value = text[:at].strip(), text[at + len(symbol):].strip()
-        if key and len(key) <= 256 and len(value) <= 1024:
-            return AttributeFilter(key, ATTRIBUTE_OPS[symbol.strip()], value)
+        op = ATTRIBUTE_OPS[symbol.strip()]
+        if key and len(key) <= 256 and len(value) <= 1024 and (value or op != "contains"):
+            return AttributeFilter(key, op, value)
     raise QueryError(f"an attribute filter looks like 'key = value', 'key != value' or 'key contains value'; "
                      f"got {text[:80]!r}")
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from apps.core.models import ApiKey, Membership
+from apps.core.models import ApiKey, Invitation, Membership
 from apps.core.services import hash_key, membership_set
 
 pytestmark = pytest.mark.django_db
@@ -30,22 +30,54 @@ def test_an_ingest_key_is_shown_once_and_stored_only_as_a_hash(project):
     assert plaintext not in again.content.decode() and f"iop_{key.prefix}" in again.content.decode()
 
 
-def test_an_admin_invites_a_new_member_who_sets_a_password_from_the_link(project):
-    admin = member(project, "admin")
-    page = admin.post(f"/projects/{project.pk}/settings", {"action": "invite", "username": "newcomer",
-                                                           "role": "finance"})
+def invite(project, role: str) -> str:
+    page = member(project, "admin").post(f"/projects/{project.pk}/settings", {"action": "invite", "role": role})
+    assert page.status_code == 200
+    url = page.context["invite_url"]
+    assert url in page.content.decode() and Invitation.objects.get(project=project).token_hash not in url
+    return url.split("testserver", 1)[1]
+
+
+def test_an_invited_person_creates_their_own_account_and_joins_with_the_role(project):
+    link = invite(project, "finance")
+    newcomer = Client()
+    assert "Create account and join" in newcomer.get(link).content.decode()
+    joined = newcomer.post(link, {"username": "newcomer", "password1": "a-long-pass-phrase-9",
+                                  "password2": "a-long-pass-phrase-9"})
+    assert joined.status_code == 302 and joined.url == f"/projects/{project.pk}/overview"
     assert Membership.objects.get(project=project, user__username="newcomer").role == "finance"
-    link = page.context["invitation"].set_password_path
-    assert link in page.content.decode()
-    form = Client().get(link, follow=True)
-    assert form.status_code == 200 and "new_password1" in form.content.decode()
+    assert newcomer.get(joined.url).status_code == 200, "signed in as the new account"
+    assert Client().get(link).status_code == 404, "an invitation works once"
+
+
+def test_an_existing_user_accepts_signed_in_as_themselves_and_nobody_else_can(project):
+    link = invite(project, "viewer")
+    existing = get_user_model().objects.create_user("someone", password="pw-123456789")
+    squatter = Client().post(link, {"username": "someone", "password1": "x-long-pass-9-phrase",
+                                    "password2": "x-long-pass-9-phrase"})
+    assert squatter.status_code == 400 and not Membership.objects.filter(project=project, user=existing).exists()
+    client = Client()
+    client.force_login(existing)
+    assert client.post(link).status_code == 302
+    assert Membership.objects.get(project=project, user=existing).role == "viewer"
+
+
+def test_an_admin_changes_a_role_but_never_the_last_admins(project):
+    admin = member(project, "admin")
+    viewer = get_user_model().objects.create_user("promoted", password="pw-123456789")
+    membership_set(project, viewer, "viewer")
+    admin.post(f"/projects/{project.pk}/settings", {"action": "set_role", "user": viewer.pk, "role": "sre"})
+    assert Membership.objects.get(project=project, user=viewer).role == "sre"
+    me = get_user_model().objects.get(username="admin-settings")
+    page = admin.post(f"/projects/{project.pk}/settings", {"action": "set_role", "user": me.pk, "role": "viewer"})
+    assert page.status_code == 400 and Membership.objects.get(project=project, user=me).role == "admin"
 
 
 @pytest.mark.parametrize(("role", "action", "message"), [
-    ("sre", {"action": "invite", "username": "x", "role": "viewer"}, "only project admins manage members"),
+    ("sre", {"action": "invite", "role": "viewer"}, "only project admins manage members"),
     ("sre", {"action": "create_key", "name": "r", "kind": "read", "role": "viewer"}, "only admins create read keys"),
-    ("admin", {"action": "invite", "username": "bad name!", "role": "viewer"}, "a username is"),
-    ("admin", {"action": "invite", "username": "ok", "role": "owner"}, "unknown role"),
+    ("admin", {"action": "invite", "role": "owner"}, "unknown role"),
+    ("admin", {"action": "create_key", "name": "k", "kind": "root"}, "a key is one of"),
 ])
 def test_refused_actions_say_why(project, role, action, message):
     page = member(project, role).post(f"/projects/{project.pk}/settings", action)

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from apps.dashboards.compute import ALL
 from apps.dashboards.selectors import dimension_values, gpu_fleet, overview, spans_on_gpu
 from apps.telemetry.query import Filters, Window
 
@@ -31,7 +32,7 @@ def test_a_filter_narrows_to_one_service_and_the_series_sum_to_the_totals(explor
     result = overview(explore_dataset.project_id, dataset_window(explore_dataset),
                       Filters({"service": [service]}), group_by="service", scope="requests")
     assert [g["grp"] for g in result["groups"]] == [service]
-    overall = [row for row in result["series"] if row["grp"] == "all"]
+    overall = [row for row in result["series"] if row["grp"] == ALL]
     assert sum(row["requests"] for row in overall) == result["totals"]["requests"] > 0
     assert set(result["figures"]) == {"rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens"}
 
@@ -68,3 +69,10 @@ def test_the_gpu_fleet_lists_every_gpu_and_which_requests_ran_on_one(explore_dat
 def test_a_project_without_data_has_no_totals(project, explore_dataset):
     result = overview(project.pk, dataset_window(explore_dataset), Filters(), group_by="service", scope="requests")
     assert result["totals"] is None and result["groups"] == [] and result["series"] == []
+
+
+def test_chart_names_from_telemetry_are_escaped_for_plotly():
+    from frontend.charts import line_figure
+
+    figure = line_figure("t", "ms", [{"name": '<a href="https://evil">x</a>', "x": [], "y": []}])
+    assert figure["data"][0]["name"] == '&lt;a href="https://evil"&gt;x&lt;/a&gt;'

@@ -75,3 +75,20 @@ def test_non_members_are_refused(project, who):
 
     reply = async_to_sync(scenario)()
     assert reply["type"] == "websocket.close" and reply["code"] == 4403
+
+
+def test_a_member_removed_while_listening_is_cut_off(project):
+    user = get_user_model().objects.create_user("live-leaver", password="pw-123456789")
+    membership = membership_set(project, user, "viewer")
+
+    async def scenario():
+        sock = socket(project.pk, user)
+        assert (await _connect(sock))["type"] == "websocket.accept"
+        await asyncio.to_thread(membership.delete)
+        await live.committed(project.pk, "traces", 1)
+        while True:
+            message = await sock.receive_output(15)
+            if message["type"] == "websocket.close":
+                return message
+
+    assert async_to_sync(scenario)()["code"] == 4403

@@ -59,3 +59,10 @@ def test_breakdown_shares_add_up_and_parent_time_counts_as_gaps():
 ])
 def test_span_classes(operation, kind, expected):
     assert span_class(operation, kind) == expected
+
+
+def test_children_are_clipped_at_both_ends_and_grandchildren_to_the_clipped_child():
+    skewed = [span("root", "", 0, 100), span("early", "root", -20, 70)]
+    assert path(skewed) == [("early", 0, 50), ("root", 50, 100)]
+    overflow = [span("root", "", 0, 50), span("child", "root", 40, 100), span("grandchild", "child", 45, 85)]
+    assert path(overflow) == [("root", 0, 40), ("child", 40, 45), ("grandchild", 45, 50)]

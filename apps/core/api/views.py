@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from apps.core import services
 from apps.core.api.base import ProjectAPIView
 from apps.core.models import ApiKey, KeyKind, Membership
+from apps.core.pages import invitation_path
 from apps.core.selectors import projects_for, role_for
 
 KEY_ROLES = frozenset({"admin", "sre"})
@@ -89,7 +90,7 @@ class KeyDetailView(ProjectAPIView):
 
 
 class MemberListView(ProjectAPIView):
-    """Members and their roles; admins invite (creating the account if needed) and change roles."""
+    """Members and their roles (admins). POST ``{"role": …}`` creates a one-time invitation link."""
 
     read_roles = write_roles = frozenset({"admin"})
 
@@ -100,16 +101,22 @@ class MemberListView(ProjectAPIView):
 
     def post(self, request, project_id: int):
         try:
-            invitation = services.member_invite(self.project, str(request.data.get("username", "")),
-                                                str(request.data.get("role", "")))
+            issued = services.invitation_create(self.project, str(request.data.get("role", "")), request.user)
         except services.TenancyError as exc:
             raise ValidationError({"detail": str(exc)}) from None
-        return Response({**MemberSerializer(invitation.membership).data,
-                         "set_password_path": invitation.set_password_path}, status=201)
+        return Response({"role": issued.invitation.role, "expires_at": issued.invitation.expires_at,
+                         "invite_url": request.build_absolute_uri(invitation_path(issued.token))}, status=201)
 
 
 class MemberDetailView(ProjectAPIView):
     read_roles = write_roles = frozenset({"admin"})
+
+    def patch(self, request, project_id: int, user_id: int):
+        try:
+            membership = services.member_set_role(self.project, user_id, str(request.data.get("role", "")))
+        except services.TenancyError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(MemberSerializer(membership).data)
 
     def delete(self, request, project_id: int, user_id: int):
         if not get_user_model().objects.filter(pk=user_id, memberships__project=self.project).exists():

@@ -1,7 +1,10 @@
--- Trace search. Traces that started in the window, filtered on their totals (duration, tokens,
--- status, services, models, tenants, endpoints) and, when span-level conditions are given, holding at
--- least one span that meets all of them (provider, host, GPU, and attribute filters `key = value`,
--- `key != value`, `key contains value`, looked up in span then resource attributes).
+-- Trace search. Traces whose first span started in the window, filtered on their totals (duration,
+-- tokens, status, services, models, tenants, endpoints) and, when span-level conditions are given,
+-- holding at least one span that meets all of them (provider, host, GPU, and attribute filters
+-- `key = value`, `key != value` (the key is present with another value), `key contains value`,
+-- looked up in span then resource attributes).
+-- A trace's summary is written in parts (one per insert), so the candidates come from parts in the
+-- window and their totals from all their parts within an hour either side.
 -- Sorted by a bound key (descending = negated) with the trace id as tie-break, so a page continues
 -- from the last row's (sort_key, trace_id) — keyset pagination, no OFFSET.
 SELECT
@@ -29,24 +32,37 @@ SELECT
             * if({descending:UInt8} = 1, -1, 1)) AS sort_key
 FROM trace_summaries
 WHERE project_id = {project_id:UInt64}
-  AND trace_summaries.start >= {start:DateTime64(6, 'UTC')}
-  AND trace_summaries.start < {end:DateTime64(6, 'UTC')}
+  AND trace_summaries.start >= {start:DateTime64(6, 'UTC')} - INTERVAL 1 HOUR
+  AND trace_summaries.start < {end:DateTime64(6, 'UTC')} + INTERVAL 1 HOUR
+  AND trace_id IN (
+        SELECT trace_id
+        FROM trace_summaries
+        WHERE project_id = {project_id:UInt64}
+          AND trace_summaries.start >= {start:DateTime64(6, 'UTC')}
+          AND trace_summaries.start < {end:DateTime64(6, 'UTC')})
   AND ({span_filtered:UInt8} = 0 OR trace_id IN (
         SELECT trace_id
         FROM spans
         WHERE project_id = {project_id:UInt64}
           AND timestamp >= {start:DateTime64(6, 'UTC')}
-          AND timestamp < {end:DateTime64(6, 'UTC')}
+          AND timestamp < {end:DateTime64(6, 'UTC')} + INTERVAL 1 HOUR
           AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
           AND (empty({hosts:Array(String)}) OR host IN {hosts:Array(String)})
           AND (empty({gpus:Array(String)}) OR gpu_id IN {gpus:Array(String)})
-          AND arrayAll((attr_key, attr_op, attr_value) -> multiIf(
-                  attr_op = 'eq', if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]) = attr_value,
-                  attr_op = 'ne', if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]) != attr_value,
-                  position(if(mapContains(span_attributes, attr_key), span_attributes[attr_key], resource_attributes[attr_key]), attr_value) > 0),
-              {attr_keys:Array(String)}, {attr_ops:Array(String)}, {attr_values:Array(String)})))
+          -- Ten filter slots (the most a search takes); an unused slot has an empty key and matches.
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[1], {attr_ops:Array(String)}[1], {attr_values:Array(String)}[1])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[2], {attr_ops:Array(String)}[2], {attr_values:Array(String)}[2])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[3], {attr_ops:Array(String)}[3], {attr_values:Array(String)}[3])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[4], {attr_ops:Array(String)}[4], {attr_values:Array(String)}[4])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[5], {attr_ops:Array(String)}[5], {attr_values:Array(String)}[5])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[6], {attr_ops:Array(String)}[6], {attr_values:Array(String)}[6])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[7], {attr_ops:Array(String)}[7], {attr_values:Array(String)}[7])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[8], {attr_ops:Array(String)}[8], {attr_values:Array(String)}[8])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[9], {attr_ops:Array(String)}[9], {attr_values:Array(String)}[9])
+          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[10], {attr_ops:Array(String)}[10], {attr_values:Array(String)}[10])))
 GROUP BY trace_id
-HAVING ({min_duration_ns:UInt64} = 0 OR duration_ns >= {min_duration_ns:UInt64})
+HAVING started >= {start:DateTime64(6, 'UTC')} AND started < {end:DateTime64(6, 'UTC')}
+   AND ({min_duration_ns:UInt64} = 0 OR duration_ns >= {min_duration_ns:UInt64})
    AND ({max_duration_ns:UInt64} = 0 OR duration_ns <= {max_duration_ns:UInt64})
    AND ({min_tokens:UInt64} = 0 OR input_tokens + output_tokens >= {min_tokens:UInt64})
    AND ({max_tokens:UInt64} = 0 OR input_tokens + output_tokens <= {max_tokens:UInt64})

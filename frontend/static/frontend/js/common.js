@@ -56,6 +56,8 @@
   IO.params = () => new URLSearchParams(window.location.search);
   IO.setParams = function (changes, { replace = false } = {}) {
     const params = IO.params();
+    // A page cursor belongs to one query: any other change starts again from the first page.
+    if (Object.keys(changes).some((key) => key !== "after" && key !== "span")) params.delete("after");
     for (const [key, value] of Object.entries(changes)) {
       params.delete(key);
       for (const v of [].concat(value)) if (v !== null && v !== undefined && v !== "") params.append(key, v);

@@ -9,7 +9,12 @@
     function connect() {
       const scheme = location.protocol === "https:" ? "wss" : "ws";
       const socket = new WebSocket(`${scheme}://${location.host}/ws/projects/${project}/live`);
-      socket.onopen = () => { delay = 1000; setBadge("● live", true); };
+      let opened = false;
+      socket.onopen = () => {
+        // After a reconnect, catch up on whatever landed while the socket was down.
+        if (delay > 1000 && onCommitted) onCommitted({ type: "committed", reconnected: true });
+        opened = true; delay = 1000; setBadge("● live", true);
+      };
       socket.onmessage = (ev) => {
         const msg = JSON.parse(ev.data);
         if (msg.type === "traces" && onTraces) onTraces(msg.traces);
@@ -19,7 +24,12 @@
           else if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); onCommitted(msg); }, wait);
         }
       };
-      socket.onclose = () => { setBadge("○ reconnecting", false); setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
+      socket.onclose = (ev) => {
+        if (ev.code === 4403) { setBadge("○ not live (no access)", false); return; }
+        setBadge(opened ? "○ reconnecting" : "○ connecting", false);
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
     }
     connect();
   };

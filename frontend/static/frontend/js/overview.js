@@ -39,6 +39,8 @@
     const t = data.totals;
     const noun = data.scope === "llm_calls" ? "LLM calls" : "Requests";
     document.querySelector("[data-empty]").hidden = Boolean(t);
+    document.querySelector("[data-charts]").hidden = !t;
+    document.querySelector("[data-groups-section]").hidden = !t;
     document.querySelector("[data-group-label]").textContent = data.group_by;
     document.querySelector("[data-tiles]").replaceChildren(...(t ? [
       tile(`${noun}/s`, fmt.count(t.requests_per_s), `${fmt.count(t.requests)} in window`),

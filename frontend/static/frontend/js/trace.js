@@ -29,14 +29,22 @@
     }
     // Depth-first order by start time, computed once (iteratively: deep traces must not overflow).
     state.order = [];
-    const stack = roots.slice().reverse().map((s) => [s, 0]);
-    while (stack.length) {
-      const [span, depth] = stack.pop();
-      span.depth = depth;
-      state.order.push(span);
-      const kids = state.children.get(span.span_id);
-      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
-    }
+    const placed = new Set();
+    const walk = (starts) => {
+      const stack = starts.slice().reverse().map((s) => [s, 0]);
+      while (stack.length) {
+        const [span, depth] = stack.pop();
+        if (placed.has(span.span_id)) continue;
+        placed.add(span.span_id);
+        span.depth = depth;
+        state.order.push(span);
+        const kids = state.children.get(span.span_id);
+        for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
+      }
+    };
+    walk(roots);
+    // Spans whose parents form a cycle (broken instrumentation) are still shown, as roots.
+    walk(data.spans.filter((s) => !placed.has(s.span_id)));
   }
 
   function computeVisible() {
@@ -91,7 +99,10 @@
   function toggle(spanId) {
     if (state.collapsed.has(spanId)) state.collapsed.delete(spanId); else state.collapsed.add(spanId);
     computeVisible();
+    // A selection hidden inside the collapsed subtree moves up to the collapsed span.
+    if (!state.visible.some((s) => s.span_id === state.selected)) state.selected = spanId;
     paint();
+    tree.focus({ preventScroll: true });  // the clicked button is gone; keep the keys working
   }
 
   function select(spanId, open) {
@@ -107,6 +118,7 @@
   }
 
   tree.addEventListener("keydown", (ev) => {
+    if (ev.target.closest("button")) return;  // Enter/Space on a toggle button is that button's
     const index = state.visible.findIndex((s) => s.span_id === state.selected);
     const span = state.visible[index];
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -131,14 +143,17 @@
   // -- details -----------------------------------------------------------------------------------------
   function kv(label, value) { return [el("dt", { text: label }), el("dd", { text: value })]; }
 
+  let detailFor = null;
   async function showDetail(spanId) {
     const box = document.querySelector("[data-detail]");
     const span = state.byId.get(spanId);
+    detailFor = spanId;
     box.hidden = false;
     box.replaceChildren(el("p", { class: "muted", text: "Loading span…" }));
     let detail;
     try { detail = await IO.getJSON(`/api/v1/projects/${project}/traces/${trace}/spans/${spanId}`); }
     catch (error) { IO.showError(box, error); return; }
+    if (detailFor !== spanId) return;  // another span was opened meanwhile
     const search = el("input", { type: "search", placeholder: "Filter attributes", "aria-label": "Filter attributes" });
     const attrRows = Object.entries({ ...detail.resource_attributes, ...detail.span_attributes }).sort();
     const attrBody = el("tbody");

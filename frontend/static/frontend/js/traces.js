@@ -48,8 +48,10 @@
       el("td", { class: t.errors ? "bad" : "good", text: t.errors ? `✖ ${t.errors} error${t.errors > 1 ? "s" : ""}` : "✔ ok" }));
   }
 
+  let current = null;
   async function load() {
     delete document.body.dataset.loaded;
+    const token = (current = {});
     syncForm();
     const p = IO.params();
     document.querySelectorAll("[data-sort]").forEach((b) => {
@@ -60,6 +62,7 @@
     const body = document.querySelector("[data-results] tbody");
     try {
       const data = await IO.getJSON(`/api/v1/projects/${project}/traces?${p}`);
+      if (token !== current) return;  // a newer search is under way
       status.replaceChildren(data.traces.length ? "" : el("p", { text:
         "No trace matches. Widen the time range or remove a filter (each attribute filter must hold on one span)." }));
       body.replaceChildren(...data.traces.map(row));
