@@ -26,7 +26,8 @@ def line_figure(title: str, unit: str, traces: list[dict], *, y_range_zero: bool
     data = [{
         # Plotly reads trace names as a small HTML subset (links included): names come from
         # telemetry, so they go in escaped and show as text.
-        "type": "scatter", "mode": "lines", "name": html.escape(t["name"] or "(none)", quote=False),
+        "type": "scatter", "mode": "lines" if len(t["x"]) > 2 else "lines+markers",
+        "name": html.escape(t["name"] or "(none)", quote=False),
         "x": t["x"], "y": t["y"],
         "line": {"color": t.get("colour") or colour_for(t["name"]), "width": 2, "dash": t.get("dash", "solid")},
         "hovertemplate": "%{y:.4~g} " + unit + "<extra>%{fullData.name}</extra>",

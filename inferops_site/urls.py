@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.dashboards.urls")),
     path("", include("apps.telemetry.urls")),
+    path("", include("apps.slo.urls")),
+    path("", include("apps.alerts.urls")),
 ]

@@ -18,6 +18,8 @@ NAVIGATION = (
     ("page-gpus", "GPU fleet", ALL_ROLES),
     ("page-traces", "Traces", ALL_ROLES),
     ("page-live", "Live tail", ALL_ROLES),
+    ("page-slos", "SLOs", ALL_ROLES),
+    ("page-alerting", "Alerting", frozenset({"admin", "sre"})),
     ("page-settings", "Settings", frozenset({"admin", "sre"})),
 )
 

@@ -188,3 +188,16 @@ def label(seconds: int) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def projected_exhaustion(at: datetime, budget_remaining: float, burn_windows: list[str], burn_rates: list[float],
+                         period_s: float) -> datetime | None:
+    """When the budget runs out at the 1-hour burn rate (the first window when there is no 1h one), as
+    the evaluation computes it; None when nothing burns."""
+    if budget_remaining <= 0:
+        return at
+    rates = dict(zip(burn_windows, burn_rates, strict=False))
+    hourly = rates.get("1h", burn_rates[0] if burn_rates else 0.0)
+    if hourly <= 0:
+        return None
+    return at + timedelta(seconds=min(budget_remaining * time_to_exhaustion_s(period_s, hourly), 10 * 365 * 86400))

@@ -1,6 +1,6 @@
 """Reads for SLOs: per-minute SLI series and exemplar traces (through warehouse named queries)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -66,3 +66,66 @@ def _span_scope(slo: SLO, scope: dict) -> dict:
         "services": scope["services"], "endpoints": scope["endpoints"], "models": scope["models"],
         "providers": scope["providers"], "tenants": scope["tenants"],
     }
+
+
+# -- the SLO pages ----------------------------------------------------------------------------------
+
+def latest_evaluations(project_id: int, start: datetime, end: datetime) -> dict[int, dict]:
+    frame = get_warehouse().run_query("slo.latest_evaluations", project_id=project_id, start=start, end=end)
+    return {row["slo_id"]: row for row in frame.iter_rows(named=True)}
+
+
+def burn_sparklines(project_id: int, start: datetime, end: datetime) -> dict[int, dict]:
+    frame = get_warehouse().run_query("slo.burn_sparklines", project_id=project_id, start=start, end=end)
+    lines: dict[int, dict] = {}
+    for row in frame.iter_rows(named=True):
+        line = lines.setdefault(row["slo_id"], {"at": [], "burn": [], "budget": []})
+        line["at"].append(row["quarter"])
+        line["burn"].append(row["burn"])
+        line["budget"].append(row["budget"])
+    return lines
+
+
+def evaluation_history(slo: SLO, start: datetime, end: datetime) -> pl.DataFrame:
+    """The SLO's stored evaluations per minute: SLI, budget remaining, burn rates per window, firing."""
+    return get_warehouse().run_query("slo.evaluations", project_id=slo.project_id, start=start, end=end,
+                                     slo_id=slo.pk)
+
+
+def slo_summaries(project_id: int, now: datetime) -> list[dict]:
+    """Every SLO of a project with its latest SLI, budget, burn rates, alert states, projected budget
+    exhaustion and a day of burn-rate sparkline: the SLO list."""
+    from .evaluation import period
+    from .models import SLOAlert
+
+    start = now - timedelta(hours=24)
+    latest = latest_evaluations(project_id, start, now + timedelta(minutes=1))
+    lines = burn_sparklines(project_id, start, now + timedelta(minutes=1))
+    alerts: dict[int, dict[str, str]] = {}
+    for alert in SLOAlert.objects.filter(slo__project_id=project_id):
+        alerts.setdefault(alert.slo_id, {})[alert.severity] = alert.state
+    rows = []
+    for slo in SLO.objects.filter(project_id=project_id).order_by("name"):
+        evaluation = latest.get(slo.pk)
+        exhaustion = None
+        if evaluation is not None:
+            exhaustion = compute.projected_exhaustion(
+                evaluation["evaluated_at"], evaluation["budget_remaining"], evaluation["burn_windows"],
+                evaluation["burn_rates"], period(slo, evaluation["evaluated_at"])[1])
+        rows.append({"slo": slo, "evaluation": evaluation, "exhaustion_at": exhaustion,
+                     "alerts": alerts.get(slo.pk, {}), "sparkline": lines.get(slo.pk)})
+    return rows
+
+
+def slo_history(slo: SLO, start: datetime, end: datetime) -> dict:
+    """An SLO page's data: evaluations per minute, their figures, the alert thresholds and exemplars."""
+    from . import charts
+    from .evaluation import period
+
+    history = evaluation_history(slo, start, end)
+    _, period_s = period(slo, end)
+    thresholds = {compute.label(w.long_s): round(w.factor, 2) for w in compute.alert_windows(period_s, slo.alert_windows)}
+    rows = history.with_columns(pl.col("minute")).to_dicts()
+    return {"evaluations": rows, "thresholds": thresholds,
+            "figures": charts.history_figures(history, float(slo.objective), thresholds),
+            "exemplars": exemplar_traces(slo, max(start, end - timedelta(hours=1)), end, limit=10)}

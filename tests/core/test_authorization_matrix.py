@@ -24,6 +24,7 @@ ADMIN = frozenset({"admin"})
 PAGES = {
     "page-overview": ({}, "", ALL), "page-gpus": ({}, "", ALL), "page-traces": ({}, "", ALL),
     "page-trace": ({"trace_id": "TRACE"}, "", ALL), "page-live": ({}, "", ALL), "page-settings": ({}, "", CONFIG),
+    "page-slos": ({}, "", ALL), "page-slo": ({"slo_id": "SLO"}, "", ALL), "page-alerting": ({}, "", CONFIG),
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
@@ -31,7 +32,8 @@ APIS = {
     "api-traces": ({}, "range=15m", ALL), "api-trace": ({"trace_id": "TRACE"}, "", ALL),
     "api-span": ({"trace_id": "TRACE", "span_id": "SPAN"}, "", ALL),
     "slo-list": ({}, "", ALL), "slo-openslo": ({}, "", ALL), "slo-detail": ({"slo_id": "SLO"}, "", ALL),
-    "slo-status": ({"slo_id": "SLO"}, "", ALL),
+    "slo-status": ({"slo_id": "SLO"}, "", ALL), "slo-summary": ({}, "", ALL),
+    "slo-history": ({"slo_id": "SLO"}, "range=1h", ALL),
     "channel-list": ({}, "", CONFIG),
     "delivery-log": ({}, "", CONFIG), "api-keys": ({}, "", CONFIG), "api-members": ({}, "", ADMIN),
 }

@@ -82,7 +82,9 @@ def test_overview_time_range_trace_search_and_waterfall(page, web_server, sre, e
     assert page.evaluate("document.querySelector('[data-lane]').data.length") > 0, "the GPU lane has series"
     page.locator(".wf-row.wf-kind-llm").first.click()
     page.wait_for_selector("[data-detail] table.attrs tr")
-    assert "gen_ai.request.model" in page.locator("[data-detail]").inner_text()
+    # The detail panel: typed facts for an LLM call, then the raw attributes of whichever dialect sent it.
+    assert "Model" in page.locator("[data-detail] dl.facts").inner_text()
+    assert page.locator("[data-detail] table.attrs tr").count() > 5
     screenshot(page, "04-trace-waterfall")
     assert page.problems == []
 
@@ -127,3 +129,31 @@ def test_first_run_a_new_project_shows_how_to_send_data_and_issues_a_key(page, w
     assert key.startswith("iop_")
     page.goto(page.url)
     assert "iop_" in page.content() and key not in page.content(), "the key is shown once, then only its prefix"
+
+
+def test_slo_list_sparklines_and_the_slo_page_charts(page, web_server, sre, explore_project):
+    from django.utils import timezone
+
+    from apps.slo.evaluation import slos_evaluate_all
+    from apps.slo.services import slo_create
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    slo_create(explore_project, name="support answers fast", sli_kind="latency", threshold_ms=15_000,
+               objective="0.99", window="rolling_7d")
+    # In a thread of its own: evaluation publishes alert events through async_to_sync, which cannot run
+    # in this thread while Playwright's event loop does.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(slos_evaluate_all, timezone.now()).result()
+    sign_in(page, web_server, "browser-sre")
+    page.goto(f"{web_server.url}/projects/{explore_project.pk}/slos")
+    loaded(page, "slos")
+    assert page.locator(".sparkline .main-svg").count() > 0
+    screenshot(page, "07-slo-list")
+    page.click("text=support answers fast")
+    loaded(page, "slo")
+    assert parse_qs(urlparse(page.url).query)["range"] == ["7d"]
+    assert page.locator("[data-chart=burn] .main-svg").count() > 0
+    assert page.locator("[data-thresholds] tbody tr").count() == 4
+    screenshot(page, "08-slo-page")
+    assert page.problems == []

@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.authentication import SessionAuthentication
@@ -10,11 +11,13 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.base import WINDOW_PARAMS, ProjectAPIView
 from apps.core.api.permissions import HasProjectRole, ReadKeyAuthentication, ReadKeysOnlyRead
-from apps.slo import services
+from apps.slo import selectors, services
 from apps.slo.api.serializers import AlertEventSerializer, AlertSerializer, SLOSerializer
 from apps.slo.models import SLO, AlertEvent, SLOAlert
 from apps.slo.openslo import OpenSLOError
+from apps.telemetry.query import parse_window, window_json
 
 READ_ROLES = {"admin", "sre", "finance", "auditor", "viewer"}
 WRITE_ROLES = {"admin", "sre"}
@@ -116,3 +119,26 @@ class SLOStatusView(_ProjectView):
             "alerts": AlertSerializer(SLOAlert.objects.filter(slo=slo).order_by("severity"), many=True).data,
             "events": AlertEventSerializer(events, many=True).data,
         })
+
+
+class SLOSummaryView(ProjectAPIView):
+    """Every SLO with its latest SLI, budget remaining, burn rates, alert states, projected budget
+    exhaustion and a 24-hour burn-rate sparkline (the SLO list)."""
+
+    def get(self, request, project_id: int):
+        rows = selectors.slo_summaries(project_id, timezone.now())
+        return Response([{**SLOSerializer(r["slo"]).data, "evaluation": r["evaluation"], "alerts": r["alerts"],
+                          "exhaustion_at": r["exhaustion_at"], "sparkline": r["sparkline"]} for r in rows])
+
+
+class SLOHistoryView(ProjectAPIView):
+    """One SLO over a window (default 7 days): SLI, budget and burn rates per minute, with figures,
+    the alerting thresholds and the worst recent bad events (exemplar traces)."""
+
+    @extend_schema(parameters=WINDOW_PARAMS)
+    def get(self, request, project_id: int, slo_id: int):
+        slo = get_object_or_404(SLO, pk=slo_id, project=self.project)
+        params = request.query_params.copy()
+        params.setdefault("range", "7d")
+        window = parse_window(params)
+        return Response({"window": window_json(window), **selectors.slo_history(slo, window.start, window.end)})

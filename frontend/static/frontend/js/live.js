@@ -34,3 +34,32 @@
     connect();
   };
 })();
+
+// Alert state changes of a project (ws/projects/<id>/alerts): each firing or resolution.
+(function () {
+  IO.alertsLive = function (project, onEvent) {
+    const badge = document.querySelector("[data-live-state]");
+    let delay = 1000;
+    function connect() {
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const socket = new WebSocket(`${scheme}://${location.host}/ws/projects/${project}/alerts`);
+      socket.onopen = () => { delay = 1000; if (badge) { badge.textContent = "● live"; badge.classList.add("on"); } };
+      socket.onmessage = (ev) => onEvent(JSON.parse(ev.data));
+      socket.onclose = (ev) => {
+        if (badge) { badge.textContent = "○ reconnecting"; badge.classList.remove("on"); }
+        if (ev.code !== 4403) { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); }
+      };
+    }
+    connect();
+  };
+  // A changed alert state is announced, not forced: a reload would lose whatever is being typed.
+  IO.announceChange = function (event) {
+    let box = document.querySelector("[data-alert-change]");
+    if (!box) {
+      box = IO.el("div", { class: "card issued", role: "status", dataset: { alertChange: "1" } });
+      document.querySelector("main").prepend(box);
+    }
+    box.replaceChildren(IO.el("span", { text: `${event.slo}: ${event.severity} ${event.state} — ${event.summary} ` }),
+      IO.el("button", { type: "button", text: "Reload", onclick: () => window.location.reload() }));
+  };
+})();
