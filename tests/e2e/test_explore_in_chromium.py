@@ -132,12 +132,12 @@ def test_first_run_a_new_project_shows_how_to_send_data_and_issues_a_key(page, w
 
 
 def test_slo_list_sparklines_and_the_slo_page_charts(page, web_server, sre, explore_project):
+    from concurrent.futures import ThreadPoolExecutor
+
     from django.utils import timezone
 
     from apps.slo.evaluation import slos_evaluate_all
     from apps.slo.services import slo_create
-
-    from concurrent.futures import ThreadPoolExecutor
 
     slo_create(explore_project, name="support answers fast", sli_kind="latency", threshold_ms=15_000,
                objective="0.99", window="rolling_7d")
