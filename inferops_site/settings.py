@@ -144,6 +144,10 @@ ALERTS_HTTP_TIMEOUT_S = env_float("INFEROPS_ALERTS_HTTP_TIMEOUT_S", 15.0)
 ALERTS_ALLOW_HTTP = env_bool("INFEROPS_ALERTS_ALLOW_HTTP", False)
 # A delivery claimed longer ago than this (a worker died mid-attempt) is handed out again.
 ALERTS_LEASE_S = env_float("INFEROPS_ALERTS_LEASE_S", 120.0)
+# New or redefined SLOs whose whole period is read and sealed per evaluation cycle (the rest wait a minute).
+SLO_FIRST_SEALS_PER_CYCLE = env_int("INFEROPS_SLO_FIRST_SEALS_PER_CYCLE", 40, minimum=1, maximum=100_000)
+# PagerDuty Events API v2 takes about 120 events a minute per integration key; we stay under it.
+ALERTS_PAGERDUTY_PER_MINUTE = env_int("INFEROPS_ALERTS_PAGERDUTY_PER_MINUTE", 120, minimum=1, maximum=10_000)
 
 # The demo project: simulated traffic started by `manage.py serve` (apps/simulator).
 DEMO_ENABLED = env_bool("INFEROPS_DEMO", True)

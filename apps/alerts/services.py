@@ -229,12 +229,42 @@ def delivery_attempt(delivery_id: int) -> str | None:
     if claimed != 1:
         return None
     delivery = Delivery.objects.select_related("channel").get(pk=delivery_id)
+    wait = _throttle_wait(delivery.channel, delivery.pk, now)
+    if wait is not None:
+        # Over the receiver's rate: hand the claim back (not counted as an attempt) and come back later.
+        later = now + wait
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=delivery.attempts).update(
+            status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, next_attempt_at=later,
+            last_error=f"throttled: waiting {wait.total_seconds():.1f} s for the receiver's rate limit")
+        _schedule(delivery.pk, later)
+        return "throttled"
     if _superseded(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT).update(
             status=DeliveryStatus.SUPERSEDED, last_error="the alert resolved before this firing was delivered")
         return str(DeliveryStatus.SUPERSEDED)
     sent = _send(delivery.channel, delivery.payload, delivery.message_id)
     return _record(delivery, sent)
+
+
+def _throttle_wait(channel: Channel, delivery_id: int, now: datetime) -> timedelta | None:
+    """How long to wait before sending through ``channel`` (None: send now). PagerDuty takes about 120
+    events a minute per integration key and Slack one message a second per webhook (STANDARDS.md): sends
+    already made in the window, and others in flight, count against the limit."""
+    if channel.kind == ChannelKind.PAGERDUTY:
+        limit, window = settings.ALERTS_PAGERDUTY_PER_MINUTE, timedelta(seconds=60)
+        same: dict = {"channel__kind": ChannelKind.PAGERDUTY, "channel__config__routing_key": channel.config["routing_key"]}
+    elif channel.kind == ChannelKind.SLACK:
+        limit, window = 1, timedelta(seconds=1)
+        same = {"channel": channel}
+    else:
+        return None
+    sent = list(DeliveryAttempt.objects.filter(at__gt=now - window, **{f"delivery__{k}": v for k, v in same.items()})
+                .order_by("at").values_list("at", flat=True))
+    in_flight = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, **same).exclude(pk=delivery_id).count()
+    if len(sent) + in_flight < limit:
+        return None
+    oldest = sent[max(len(sent) - limit + in_flight, 0)] if sent else now
+    return max(oldest + window - now, timedelta(milliseconds=200))
 
 
 def _superseded(delivery: Delivery) -> bool:

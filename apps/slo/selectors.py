@@ -15,6 +15,19 @@ def _scope(slo: SLO) -> dict:
     return {key: [str(v) for v in filters.get(key, [])] for key in sli.FILTER_KEYS}
 
 
+def attribute_scoped(slo: SLO) -> bool:
+    """Scoped by attributes, so counted from spans: the rollups keep no attributes."""
+    return bool((slo.filters or {}).get("attributes"))
+
+
+def _attribute_params(slo: SLO) -> dict:
+    from apps.telemetry.query import parse_attribute_filter
+
+    parsed = [parse_attribute_filter(text) for text in (slo.filters or {}).get("attributes", [])]
+    return {"attr_keys": [a.key for a in parsed], "attr_ops": [a.op for a in parsed],
+            "attr_values": [a.value for a in parsed]}
+
+
 def sli_minutes(slo: SLO, start: datetime, end: datetime) -> pl.DataFrame:
     """Columns minute, good, total: the SLO's events per minute over [start, end)."""
     scope = _scope(slo)
@@ -24,6 +37,10 @@ def sli_minutes(slo: SLO, start: datetime, end: datetime) -> pl.DataFrame:
             services=scope["services"], models=scope["models"], tenants=scope["tenants"],
             policies=scope["policies"])
     params = _span_scope(slo, scope)
+    if attribute_scoped(slo):
+        return get_warehouse().run_query(
+            "slo.sli_span_minutes", project_id=slo.project_id, start=start, end=end, kind=slo.sli_kind,
+            threshold_ns=(slo.threshold_ms or 0) * 1_000_000, **params, **_attribute_params(slo))
     if slo.sli_kind != sli.AVAILABILITY:
         params["bucket"] = sli.bucket_index(slo.threshold_ms)
     # One query file per kind: an aggregate in an unused multiIf branch would still be computed.
@@ -52,7 +69,8 @@ def exemplar_traces(slo: SLO, start: datetime, end: datetime, limit: int = 5) ->
         return []
     frame = get_warehouse().run_query(
         "slo.exemplars", project_id=slo.project_id, start=start, end=end, kind=slo.sli_kind,
-        threshold_ns=(slo.threshold_ms or 0) * 1_000_000, limit=limit, **_span_scope(slo, _scope(slo)))
+        threshold_ns=(slo.threshold_ms or 0) * 1_000_000, limit=limit, **_span_scope(slo, _scope(slo)),
+        **_attribute_params(slo))
     return [{"trace_id": row["trace_id"], "span_id": row["span_id"], "name": row["name"],
              "service": row["service_name"], "duration_ms": round(row["duration_ns"] / 1e6, 1),
              "error": bool(row["is_error"]), "error_type": row["error_type"]}

@@ -103,6 +103,9 @@ def validate_definition(fields: dict) -> dict:
     out["timeslice_target"] = (_ratio("timeslice_target", fields.get("timeslice_target"), upper_open=False)
                                if fields["budgeting"] == Budgeting.TIMESLICES else None)
     out["alert_windows"] = _alert_windows(fields.get("alert_windows"))
+    if fields["sli_kind"] == sli.GUARDRAIL_BLOCK and out["filters"].get("attributes"):
+        raise SLOError("filters.attributes: a guardrail block-rate SLI is scoped by services, models, tenants "
+                       "and policies; attribute filters apply to span-based SLIs")
     if fields["sli_kind"] in (sli.TTFT, sli.TPOT) and fields["target"] != sli.LLM_CALLS:
         raise SLOError("target: TTFT and time-per-output-token SLIs measure model calls; use target 'llm_calls'")
     if not isinstance(fields.get("enabled", True), bool):
@@ -166,7 +169,20 @@ def _filters(filters) -> dict:
             raise SLOError(f"filters.{key}: at most 100 values")
         if values:
             clean[key] = sorted(set(values))
+    if "attributes" in clean:
+        clean["attributes"] = _attribute_filters(clean["attributes"])
     return clean
+
+
+def _attribute_filters(values: list[str]) -> list[str]:
+    from apps.telemetry.query import QueryError, parse_attribute_filter
+
+    if len(values) > sli.MAX_ATTRIBUTE_FILTERS:
+        raise SLOError(f"filters.attributes: at most {sli.MAX_ATTRIBUTE_FILTERS}")
+    try:
+        return [parse_attribute_filter(v).text for v in values]
+    except QueryError as exc:
+        raise SLOError(f"filters.attributes: {exc}") from None
 
 
 def _alert_windows(rows) -> list[dict] | None:

@@ -21,7 +21,10 @@ LLM_CALLS = "llm_calls"        # model calls
 TARGETS = (REQUESTS, LLM_CALLS)
 LLM_OPERATIONS = ("chat", "text_completion", "generate_content")
 
-FILTER_KEYS = ("services", "endpoints", "models", "providers", "tenants", "policies")
+FILTER_KEYS = ("services", "endpoints", "models", "providers", "tenants", "policies", "attributes")
+# Attribute filters ("key = value", "key != value", "key contains value"): the rollups keep no
+# attributes, so SLOs scoped by them count their events from the spans themselves.
+MAX_ATTRIBUTE_FILTERS = 10
 
 
 def bucket_index(threshold_ms: int) -> int:

@@ -40,6 +40,7 @@ def _define(request, project) -> list[SLO]:
     if post.get("action") == "import":
         return services.slos_import(project, post.get("yaml", ""), created_by=request.user)
     filters = {field: [v.strip() for v in post.get(field, "").split(",") if v.strip()] for field in FILTER_FIELDS}
+    filters["attributes"] = [line.strip() for line in post.get("attributes", "").splitlines() if line.strip()]
     fields = {"name": post.get("name", ""), "sli_kind": post.get("sli_kind", ""), "target": post.get("target", ""),
               "objective": post.get("objective", ""), "window": post.get("window", ""),
               "budgeting": post.get("budgeting", ""), "filters": {k: v for k, v in filters.items() if v}}

@@ -187,3 +187,22 @@ def test_local_and_private_receivers_are_refused_by_default(project, settings):
     for url in ("https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://localhost/hook"):
         with pytest.raises(services.ChannelError, match="is a local or private address"):
             services.channel_create(project, name="internal", kind="slack", config={"url": url})
+
+
+def test_pagerduty_sends_per_routing_key_are_throttled_not_dropped(project, settings):
+    settings.ALERTS_PAGERDUTY_PER_MINUTE = 3
+    server = Receiver(default=(202, '{"status": "success"}'))
+    try:
+        key = "a" * 32
+        first = services.channel_create(project, name="pd one", kind="pagerduty",
+                                        config={"url": server.url, "routing_key": key})
+        second = services.channel_create(project, name="pd two", kind="pagerduty",
+                                         config={"url": server.url, "routing_key": key})
+        outcomes = [services.channel_test(channel).status for channel in (first, second, first, second)]
+        assert outcomes == ["delivered", "delivered", "delivered", "pending"]
+        assert len(server.requests) == 3, "the fourth send to the same key waits for the minute to pass"
+        waiting = Delivery.objects.get(status="pending")
+        assert waiting.attempts == 0 and "throttled" in waiting.last_error
+        assert 0 < (waiting.next_attempt_at - timezone.now()).total_seconds() <= 60
+    finally:
+        server.close()

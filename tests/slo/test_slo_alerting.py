@@ -90,7 +90,7 @@ def test_the_minute_task_evaluates_every_slo_and_stores_the_series(ingest_server
     send_requests(ingest_server, ingest_key, range(-12, 0), bad={-1})
     services.slo_create(availability_slo.project, name="latency", sli_kind="latency", threshold_ms=500,
                         objective="0.99")        # a second kind in the same project: one sealing insert
-    assert evaluation.slos_evaluate_all(T) == {"evaluated": 2, "failed": 0, "fired": 2, "resolved": 0}
+    assert evaluation.slos_evaluate_all(T) == {"evaluated": 2, "failed": 0, "deferred": 0, "fired": 2, "resolved": 0}
     history = get_warehouse().run_query("slo.evaluations", project_id=availability_slo.project_id,
                                         slo_id=availability_slo.pk, start=T - timedelta(minutes=1), end=T + timedelta(minutes=1))
     row = history.row(0, named=True)
@@ -146,3 +146,15 @@ def test_a_stale_evaluator_does_not_seal_the_same_minutes_again(ingest_server, i
     evaluation.slo_evaluate(stale, T)                                         # loses the claim
     sealed = f"SELECT count() AS n FROM slo_minutes WHERE slo_id = {availability_slo.pk}"
     assert warehouse.admin_query(sealed).item() == 15
+
+
+def test_new_slos_are_first_sealed_a_few_per_cycle_and_none_is_forgotten(ingest_server, ingest_key, project,
+                                                                          settings):
+    settings.SLO_FIRST_SEALS_PER_CYCLE = 2
+    send_requests(ingest_server, ingest_key, range(-3, 0), bad=set())
+    for objective in ("0.99", "0.995", "0.999"):
+        services.slo_create(project, name=f"availability {objective}", sli_kind="availability", objective=objective)
+    first = evaluation.slos_evaluate_all(T)
+    second = evaluation.slos_evaluate_all(T + timedelta(minutes=1))
+    assert (first["evaluated"], first["deferred"]) == (2, 1)
+    assert (second["evaluated"], second["deferred"]) == (3, 0)
