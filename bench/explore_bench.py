@@ -17,13 +17,14 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from harness import open_data_folder  # noqa: E402 - bench/ is the script folder
 
 SERVICES = [f"service-{i:02d}" for i in range(20)]
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash", "Qwen/Qwen2.5-32B-Instruct",
@@ -207,22 +208,12 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=10_000_000)
     parser.add_argument("--reuse", help="a data folder an earlier run filled (skips the fill)")
     args = parser.parse_args()
-    os.environ["INFEROPS_DATA_DIR"] = args.reuse or tempfile.mkdtemp(prefix="inferops-explorebench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inferops_site.settings")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API keeps a loop in this thread
-    import django
-
-    django.setup()
+    warehouse = open_data_folder(args.reuse, "inferops-explorebench-")
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from apps.core.services import membership_set, project_create
-    from warehouse import get_warehouse
-    from warehouse.admin import migrate
 
-    call_command("migrate", verbosity=0)
-    migrate()
-    warehouse = get_warehouse()
     fill_s = 0.0
     if not args.reuse:
         fill_s = fill(warehouse, args.spans)

@@ -16,13 +16,14 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from harness import open_data_folder  # noqa: E402 - bench/ is the script folder
 
 SERVICES = [f"service-{i:02d}" for i in range(20)]
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash", "Qwen/Qwen2.5-32B-Instruct",
@@ -82,21 +83,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--reuse", help="a data folder an earlier run filled (skips the fill and the SLOs)")
     args = parser.parse_args()
-    os.environ["INFEROPS_DATA_DIR"] = args.reuse or tempfile.mkdtemp(prefix="inferops-slobench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inferops_site.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    warehouse = open_data_folder(args.reuse, "inferops-slobench-")
     from apps.core.services import project_create
     from apps.slo import evaluation, services
-    from warehouse import get_warehouse
-    from warehouse.admin import migrate
 
-    call_command("migrate", verbosity=0)
-    migrate()
-    warehouse = get_warehouse()
     fill_s = 0.0
     if not args.reuse:
         fill_s = fill(warehouse, args.spans)

@@ -21,16 +21,7 @@ WHERE project_id = {project_id:UInt64}
   AND (empty({models:Array(String)}) OR if(response_model != '', response_model, request_model) IN {models:Array(String)})
   AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
   AND (empty({tenants:Array(String)}) OR tenant IN {tenants:Array(String)})
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[1], {attr_ops:Array(String)}[1], {attr_values:Array(String)}[1])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[2], {attr_ops:Array(String)}[2], {attr_values:Array(String)}[2])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[3], {attr_ops:Array(String)}[3], {attr_values:Array(String)}[3])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[4], {attr_ops:Array(String)}[4], {attr_values:Array(String)}[4])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[5], {attr_ops:Array(String)}[5], {attr_values:Array(String)}[5])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[6], {attr_ops:Array(String)}[6], {attr_values:Array(String)}[6])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[7], {attr_ops:Array(String)}[7], {attr_values:Array(String)}[7])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[8], {attr_ops:Array(String)}[8], {attr_values:Array(String)}[8])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[9], {attr_ops:Array(String)}[9], {attr_values:Array(String)}[9])
-  AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[10], {attr_ops:Array(String)}[10], {attr_values:Array(String)}[10])
+  AND inferops_attr_all(span_attributes, resource_attributes, {attr_keys:Array(String)}, {attr_ops:Array(String)}, {attr_values:Array(String)})
   AND multiIf({kind:String} = 'availability', is_error = 1,
               {kind:String} = 'latency', duration_ns > {threshold_ns:UInt64},
               {kind:String} = 'ttft', ttft_ns > {threshold_ns:UInt64},

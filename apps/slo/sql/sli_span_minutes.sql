@@ -2,7 +2,7 @@
 -- scoped by attributes (the rollups keep none). The same definitions as the rollups' le arrays:
 -- availability counts every span and the ones without error; latency compares the duration, TTFT the
 -- time to first token (calls that report one), time per output token (duration − TTFT) ÷ (output
--- tokens − 1) for streamed calls. Attribute filters as in the trace search (inferops_attr_match).
+-- tokens − 1) for streamed calls. Attribute filters as in the trace search (inferops_attr_all).
 SELECT
     toDateTime64(minute_start, 0, 'UTC') AS minute,
     countIf(in_sli) AS total,
@@ -28,16 +28,7 @@ FROM (
       AND (empty({models:Array(String)}) OR if(response_model != '', response_model, request_model) IN {models:Array(String)})
       AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
       AND (empty({tenants:Array(String)}) OR tenant IN {tenants:Array(String)})
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[1], {attr_ops:Array(String)}[1], {attr_values:Array(String)}[1])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[2], {attr_ops:Array(String)}[2], {attr_values:Array(String)}[2])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[3], {attr_ops:Array(String)}[3], {attr_values:Array(String)}[3])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[4], {attr_ops:Array(String)}[4], {attr_values:Array(String)}[4])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[5], {attr_ops:Array(String)}[5], {attr_values:Array(String)}[5])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[6], {attr_ops:Array(String)}[6], {attr_values:Array(String)}[6])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[7], {attr_ops:Array(String)}[7], {attr_values:Array(String)}[7])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[8], {attr_ops:Array(String)}[8], {attr_values:Array(String)}[8])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[9], {attr_ops:Array(String)}[9], {attr_values:Array(String)}[9])
-      AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[10], {attr_ops:Array(String)}[10], {attr_values:Array(String)}[10])
+      AND inferops_attr_all(span_attributes, resource_attributes, {attr_keys:Array(String)}, {attr_ops:Array(String)}, {attr_values:Array(String)})
 )
 GROUP BY minute_start
 ORDER BY minute_start

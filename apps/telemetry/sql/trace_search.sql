@@ -49,17 +49,7 @@ WHERE project_id = {project_id:UInt64}
           AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
           AND (empty({hosts:Array(String)}) OR host IN {hosts:Array(String)})
           AND (empty({gpus:Array(String)}) OR gpu_id IN {gpus:Array(String)})
-          -- Ten filter slots (the most a search takes); an unused slot has an empty key and matches.
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[1], {attr_ops:Array(String)}[1], {attr_values:Array(String)}[1])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[2], {attr_ops:Array(String)}[2], {attr_values:Array(String)}[2])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[3], {attr_ops:Array(String)}[3], {attr_values:Array(String)}[3])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[4], {attr_ops:Array(String)}[4], {attr_values:Array(String)}[4])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[5], {attr_ops:Array(String)}[5], {attr_values:Array(String)}[5])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[6], {attr_ops:Array(String)}[6], {attr_values:Array(String)}[6])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[7], {attr_ops:Array(String)}[7], {attr_values:Array(String)}[7])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[8], {attr_ops:Array(String)}[8], {attr_values:Array(String)}[8])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[9], {attr_ops:Array(String)}[9], {attr_values:Array(String)}[9])
-          AND inferops_attr_match(span_attributes, resource_attributes, {attr_keys:Array(String)}[10], {attr_ops:Array(String)}[10], {attr_values:Array(String)}[10])))
+          AND inferops_attr_all(span_attributes, resource_attributes, {attr_keys:Array(String)}, {attr_ops:Array(String)}, {attr_values:Array(String)})))
 GROUP BY trace_id
 HAVING started >= {start:DateTime64(6, 'UTC')} AND started < {end:DateTime64(6, 'UTC')}
    AND ({min_duration_ns:UInt64} = 0 OR duration_ns >= {min_duration_ns:UInt64})
