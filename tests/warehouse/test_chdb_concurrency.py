@@ -16,7 +16,7 @@ def test_concurrent_parameterised_queries_each_get_their_own_values(warehouse):
             table = warehouse.backend.query_arrow("SELECT {x:UInt32} AS v, {label:String} AS l",
                                                   {"x": str(offset + i), "label": f"t{offset}"})
             got.append((table.column(0)[0].as_py(), table.column(1)[0].as_py()))
-        warehouse.backend.command("SELECT count() FROM numbers(10)")
+            warehouse.backend.command("SELECT count() FROM numbers(10)")   # unparameterised, in between
 
     threads = [threading.Thread(target=ask, args=(offset,)) for offset in (0, 1000, 2000, 3000)]
     for thread in threads:

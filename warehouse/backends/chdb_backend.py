@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,14 +23,55 @@ logger = logging.getLogger(__name__)
 _OPEN_PATH: str | None = None
 SPOOL = "insert_spool"
 _OPEN_LOCK = threading.Lock()
-# chDB runs one engine per process and keeps a query's bound parameters on it, not on the call: two
-# queries at once can lose each other's parameters ("Substitution `x` is not set") or worse. Every
-# statement therefore runs alone, whichever session object sends it.
-_ENGINE_LOCK = threading.Lock()
+
+
+class _EngineGate:
+    """chDB runs one engine per process and keeps a query's bound parameters on it, not on the call:
+    any statement running beside a parameterised one can make it lose its parameters ("Substitution
+    `x` is not set"). Statements without parameters (inserts, admin SQL) run side by side; one with
+    parameters runs alone. A waiting parameterised query holds new ones back, so steady inserts
+    cannot starve the pages."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self):
+        with self._cond:
+            while self._exclusive or self._waiting:
+                self._cond.wait()
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._cond:
+            self._waiting += 1
+            while self._exclusive or self._shared:
+                self._cond.wait()
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+_GATE = _EngineGate()
 
 
 def _run(session, sql: str, fmt: str, params: dict[str, str] | None = None):
-    with _ENGINE_LOCK:
+    with _GATE.exclusive() if params else _GATE.shared():
         try:
             return session.query(sql, fmt, params=params or None)
         except Exception as exc:  # noqa: BLE001 - chDB raises RuntimeError subclasses only
