@@ -206,3 +206,15 @@ def test_pagerduty_sends_per_routing_key_are_throttled_not_dropped(project, sett
         assert 0 < (waiting.next_attempt_at - timezone.now()).total_seconds() <= 60
     finally:
         server.close()
+
+
+def test_slack_gets_at_most_one_message_a_second_per_webhook(project):
+    server = Receiver()
+    try:
+        channel = services.channel_create(project, name="slack", kind="slack", config={"url": server.url})
+        assert [services.channel_test(channel).status for _ in range(2)] == ["delivered", "pending"]
+        assert len(server.requests) == 1
+        waiting = Delivery.objects.get(status="pending")
+        assert "throttled" in waiting.last_error and (waiting.next_attempt_at - timezone.now()).total_seconds() <= 1
+    finally:
+        server.close()
