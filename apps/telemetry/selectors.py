@@ -1,6 +1,7 @@
 """Reads of ingest accounting and stored telemetry (through warehouse named queries)."""
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -8,7 +9,7 @@ import polars as pl
 from warehouse import get_warehouse
 
 from .compute import breakdown, critical_path, gpu_lanes, span_class
-from .query import TraceSearch, cursor_text
+from .query import PAGE_SIZES, TraceSearch, cursor_text, parse_cursor
 
 SIGNALS = ("traces", "metrics", "logs")
 
@@ -170,3 +171,15 @@ def live_traces(project_id: int, since: datetime) -> list[dict]:
     now = datetime.now(UTC)
     return get_warehouse().run_query("telemetry.live_traces", project_id=project_id, start=now - timedelta(hours=6),
                                      end=now + timedelta(minutes=5), since=since).to_dicts()
+
+
+def trace_search_all(project_id: int, search: TraceSearch, cap: int) -> Iterator[dict]:
+    """Every trace the search matches, page by page (keyset), up to ``cap`` rows: for exports."""
+    sent, cursor = 0, search.cursor
+    while sent < cap:
+        page = trace_search(project_id, replace(search, cursor=cursor, limit=max(PAGE_SIZES)))
+        yield from page.rows[:cap - sent]
+        sent += len(page.rows)
+        if page.next_cursor is None:
+            return
+        cursor = parse_cursor(page.next_cursor)

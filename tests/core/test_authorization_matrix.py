@@ -29,7 +29,7 @@ PAGES = {
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
     "api-gpus": ({}, "range=15m", ALL), "api-gpu-spans": ({}, "host=gpu-h100-01&range=15m", ALL),
-    "api-traces": ({}, "range=15m", ALL), "api-trace": ({"trace_id": "TRACE"}, "", ALL),
+    "api-traces": ({}, "range=15m", ALL), "api-traces-csv": ({}, "range=15m", ALL), "api-trace": ({"trace_id": "TRACE"}, "", ALL),
     "api-span": ({"trace_id": "TRACE", "span_id": "SPAN"}, "", ALL),
     "slo-list": ({}, "", ALL), "slo-openslo": ({}, "", ALL), "slo-detail": ({"slo_id": "SLO"}, "", ALL),
     "slo-status": ({"slo_id": "SLO"}, "", ALL), "slo-summary": ({}, "", ALL),

@@ -58,6 +58,9 @@
       const active = (p.get("sort") || "start") === b.dataset.sort;
       b.closest("th").setAttribute("aria-sort", active ? ((p.get("order") || "desc") === "desc" ? "descending" : "ascending") : "none");
     });
+    const everything = new URLSearchParams(p);
+    everything.delete("after");
+    document.querySelector("[data-csv]").href = `/api/v1/projects/${project}/traces.csv?${everything}`;
     status.replaceChildren(el("p", { class: "muted", text: "Searching…" }));
     const body = document.querySelector("[data-results] tbody");
     try {
