@@ -28,6 +28,7 @@ PAGES = {
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
+    "api-overview-csv": ({}, "range=1h", ALL), "api-gpus-csv": ({}, "range=15m", ALL),
     "api-gpus": ({}, "range=15m", ALL), "api-gpu-spans": ({}, "host=gpu-h100-01&range=15m", ALL),
     "api-traces": ({}, "range=15m", ALL), "api-traces-csv": ({}, "range=15m", ALL), "api-trace": ({"trace_id": "TRACE"}, "", ALL),
     "api-span": ({"trace_id": "TRACE", "span_id": "SPAN"}, "", ALL),

@@ -1,12 +1,17 @@
 """The overview and GPU fleet read from what the ingest path wrote (the simulator's OTLP traffic)."""
 
+import csv
+import io
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
 from apps.dashboards.compute import ALL
 from apps.dashboards.selectors import dimension_values, gpu_fleet, overview, spans_on_gpu
 from apps.telemetry.query import Filters, Window
+from frontend.charts import line_figure
+from tests.personas import client_for
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db]
 
@@ -72,7 +77,23 @@ def test_a_project_without_data_has_no_totals(project, explore_dataset):
 
 
 def test_chart_names_from_telemetry_are_escaped_for_plotly():
-    from frontend.charts import line_figure
-
     figure = line_figure("t", "ms", [{"name": '<a href="https://evil">x</a>', "x": [], "y": []}])
     assert figure["data"][0]["name"] == '&lt;a href="https://evil"&gt;x&lt;/a&gt;'
+
+
+def test_the_group_and_gpu_tables_download_as_csv(explore_project, explore_dataset):
+    window = dataset_window(explore_dataset)
+    query = urlencode({"start": window.start.isoformat(), "end": window.end.isoformat(), "group_by": "tenant"})
+    client = client_for(explore_project, "viewer")
+
+    def table(path: str) -> list[dict]:
+        response = client.get(f"/api/v1/projects/{explore_project.pk}/{path}")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    groups = {row["tenant"]: int(row["requests"]) for row in table(f"overview.csv?{query}")}
+    assert {t: groups[t] for t in explore_dataset.truth["generated"]["traces_by_tenant"]} == \
+        explore_dataset.truth["generated"]["traces_by_tenant"]
+    gpus = table(f"gpus.csv?{query}&table=gpus")
+    assert len(gpus) == sum(node["gpus"] for node in explore_dataset.truth["fleet"]["nodes"])
+    assert {row["model_name"] for row in table(f"gpus.csv?{query}&table=servers")}

@@ -15,6 +15,7 @@ from apps.telemetry.query import (
     parse_window,
     window_json,
 )
+from frontend.csvexport import csv_response
 
 MENU_LOOKBACK = timedelta(hours=24)
 GROUPS = ("service", "endpoint", "model", "provider", "tenant", "host")
@@ -27,14 +28,37 @@ class OverviewView(ProjectAPIView):
     @extend_schema(parameters=[*WINDOW_PARAMS, *FILTER_PARAMS, OpenApiParameter("group_by", str, enum=GROUPS),
                                OpenApiParameter("scope", str, enum=SCOPES)])
     def get(self, request, project_id: int):
-        params = request.query_params
-        window = parse_window(params)
-        group_by = parse_choice(params, "group_by", GROUPS, "service")
-        # Root spans carry no model or provider: grouping by them means counting LLM calls.
-        default_scope = "llm_calls" if group_by in ("model", "provider", "host") else "requests"
-        scope = parse_choice(params, "scope", SCOPES, default_scope)
-        data = selectors.overview(project_id, window, parse_filters(params), group_by=group_by, scope=scope)
+        window, group_by, scope, data = _overview(request, project_id)
         return Response({"window": window_json(window), "group_by": group_by, "scope": scope, **data})
+
+
+def _overview(request, project_id: int):
+    params = request.query_params
+    window = parse_window(params)
+    group_by = parse_choice(params, "group_by", GROUPS, "service")
+    # Root spans carry no model or provider: grouping by them means counting LLM calls.
+    default_scope = "llm_calls" if group_by in ("model", "provider", "host") else "requests"
+    scope = parse_choice(params, "scope", SCOPES, default_scope)
+    data = selectors.overview(project_id, window, parse_filters(params), group_by=group_by, scope=scope)
+    return window, group_by, scope, data
+
+
+GROUP_COLUMNS = ["requests", "errors", "requests_per_s", "error_pct", "duration_p50_ms", "duration_p95_ms",
+                 "duration_p99_ms", "ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "tpot_p95_ms", "llm_calls",
+                 "input_tokens", "output_tokens", "tokens_per_s"]
+
+
+class OverviewExportView(ProjectAPIView):
+    """The overview's per-group table as CSV (same parameters)."""
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, *FILTER_PARAMS, OpenApiParameter("group_by", str, enum=GROUPS),
+                               OpenApiParameter("scope", str, enum=SCOPES)], responses={(200, "text/csv"): str})
+    def get(self, request, project_id: int):
+        window, group_by, scope, data = _overview(request, project_id)
+        rows = ([window.start.isoformat(), window.end.isoformat(), scope, g["grp"], *(g[c] for c in GROUP_COLUMNS)]
+                for g in data["groups"])
+        return csv_response(f"overview-{self.project.slug}-by-{group_by}.csv",
+                            ["window_start", "window_end", "scope", group_by, *GROUP_COLUMNS], rows)
 
 
 class DimensionValuesView(ProjectAPIView):
@@ -57,6 +81,26 @@ class GpuFleetView(ProjectAPIView):
         window = parse_window(request.query_params)
         hosts = parse_filters(request.query_params).get("host")
         return Response({"window": window_json(window), **selectors.gpu_fleet(project_id, window, hosts)})
+
+
+GPU_COLUMNS = ["utilization", "sm_active", "memory_used", "power", "temperature", "throttled", "xid"]
+SERVER_COLUMNS = ["running", "waiting", "kv_cache", "prefix_hit"]
+
+
+class GpuFleetExportView(ProjectAPIView):
+    """The GPU fleet's latest values as CSV: ``table=gpus`` (default) or ``table=servers``."""
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter("host", str, many=True),
+                               OpenApiParameter("table", str, enum=["gpus", "servers"])],
+                   responses={(200, "text/csv"): str})
+    def get(self, request, project_id: int):
+        window = parse_window(request.query_params)
+        table = parse_choice(request.query_params, "table", ("gpus", "servers"), "gpus")
+        fleet = selectors.gpu_fleet(project_id, window, parse_filters(request.query_params).get("host"))
+        ids, values = (["host", "gpu_id", "gpu_model"], GPU_COLUMNS) if table == "gpus" else \
+            (["host", "pod", "model_name"], SERVER_COLUMNS)
+        rows = ([*(r.get(c) for c in ids), *(r.get(c) for c in values)] for r in fleet[table])
+        return csv_response(f"{table}-{self.project.slug}.csv", [*ids, *values], rows)
 
 
 class SpansOnGpuView(ProjectAPIView):

@@ -49,6 +49,10 @@
   async function load() {
     delete document.body.dataset.loaded;
     status.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
+    document.querySelectorAll("[data-csv]").forEach((a) => {
+      const q = IO.params(); q.set("table", a.dataset.csv);
+      a.href = `/api/v1/projects/${project}/gpus.csv?${q}`;
+    });
     try {
       const data = await IO.getJSON(`/api/v1/projects/${project}/gpus?${IO.params()}`);
       status.replaceChildren(data.gpus.length || data.servers.length ? "" :

@@ -73,6 +73,7 @@
     syncForm();
     status.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
     const query = IO.params();
+    document.querySelector("[data-csv]").href = `/api/v1/projects/${project}/overview.csv?${query}`;
     const token = (loading = {});
     try {
       const data = await IO.getJSON(`/api/v1/projects/${project}/overview?${query}`);
