@@ -106,6 +106,7 @@ def test_read_keys_read_their_project_only_and_ingest_keys_cannot_read(world):
     assert reader.get(url(world, "api-keys", "own")).status_code == 403
     assert reader.post(url(world, "slo-list", "own"), {}, format="json").status_code == 403
     assert writer.get(url(world, "api-overview", "own")).status_code == 401
+    assert reader.get("/api/v1/projects").status_code == 403, "a read key is scoped to one project"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -48,7 +48,7 @@ class ProjectListView(APIView):
 
     @extend_schema(responses=ProjectSerializer(many=True))
     def get(self, request):
-        if not hasattr(request.user, "memberships") and not getattr(request.user, "is_superuser", False):
+        if isinstance(request.auth, ApiKey):
             raise PermissionDenied("read keys are scoped to one project; list projects as a signed-in member")
         projects = projects_for(request.user).select_related("organisation")
         return Response([{**ProjectSerializer(p).data, "role": role_for(request.user, p)} for p in projects])
