@@ -20,3 +20,11 @@ def projects_for(user):
     if user.is_superuser:
         return Project.objects.order_by("name")
     return Project.objects.filter(memberships__user=user).order_by("name").distinct()
+
+
+def is_member(user, project_id: int) -> bool:
+    """Whether ``user`` (a websocket scope's user, say) holds any role on the project now."""
+    if user is None or not user.is_authenticated:
+        return False
+    project = Project.objects.filter(pk=project_id).first()
+    return bool(project and role_for(user, project))

@@ -8,8 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from apps.core.models import Project
-from apps.core.selectors import role_for
+from apps.core.selectors import is_member
 
 REFUSED = 4403
 
@@ -35,9 +34,7 @@ class AlertStreamConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _allowed(self) -> bool:
-        user = self.scope.get("user")
-        project = Project.objects.filter(pk=self.project_id).first()
-        return bool(user and user.is_authenticated and project and role_for(user, project))
+        return is_member(self.scope.get("user"), self.project_id)
 
 
 def publish(events) -> None:

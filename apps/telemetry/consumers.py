@@ -12,8 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.core.models import Project
-from apps.core.selectors import role_for
+from apps.core.selectors import is_member
 from apps.telemetry.live import group_name
 from apps.telemetry.selectors import live_traces
 from warehouse import WarehouseError
@@ -83,9 +82,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def _allowed(self) -> bool:
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
-            user.refresh_from_db(fields=["is_active", "is_superuser"])
-        project = Project.objects.filter(pk=self.project_id).first()
-        return bool(user and user.is_authenticated and user.is_active and project and role_for(user, project))
+            user.refresh_from_db(fields=["is_active", "is_superuser"])   # deactivated since connecting?
+        return bool(user is not None and user.is_active and is_member(user, self.project_id))
 
 
 def _json(row: dict) -> dict:
