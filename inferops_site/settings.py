@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.slo",
     "apps.alerts",
     "apps.dashboards",
+    "apps.cost",
     "frontend",
 ]
 
@@ -129,7 +130,15 @@ RETENTION_DAYS = {
     "logs": env_int("INFEROPS_RETENTION_LOGS_DAYS", 14, minimum=1),
     "rollups": env_int("INFEROPS_RETENTION_ROLLUPS_DAYS", 400, minimum=1),
     "guardrails": env_int("INFEROPS_RETENTION_GUARDRAILS_DAYS", 400, minimum=1),
+    # Finance closes books yearly and audits look back further: the cost ledger outlives traces.
+    "cost": env_int("INFEROPS_RETENTION_COST_DAYS", 800, minimum=1),
 }
+
+# --- Cost -----------------------------------------------------------------------------------
+# The every-minute costing job re-costs the last COST_LOOKBACK_MINUTES (late spans, GPU metrics),
+# stopping COST_SETTLE_MINUTES before now; a nightly sweep re-costs the previous two days.
+COST_LOOKBACK_MINUTES = env_int("INFEROPS_COST_LOOKBACK_MINUTES", 30, minimum=5, maximum=1440)
+COST_SETTLE_MINUTES = env_int("INFEROPS_COST_SETTLE_MINUTES", 2, minimum=1, maximum=60)
 
 # --- Ingest ---------------------------------------------------------------------------------
 INGEST_HOST = env_str("INFEROPS_INGEST_HOST", "127.0.0.1")

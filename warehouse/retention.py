@@ -15,6 +15,10 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "ingest_accounting": ("rollups", "minute"),
     "slo_evaluations": ("rollups", "greatest(minute, ingested_at)"),
     "slo_minutes": ("rollups", "greatest(minute, ingested_at)"),
+    "cost_ledger": ("cost", "toDateTime(timestamp)"),
+    "cost_hourly": ("cost", "hour"),
+    "cost_daily": ("cost", "day"),
+    "cost_daily_dims": ("cost", "day"),
 }
 
 
