@@ -21,4 +21,16 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Costs of the last half hour (late spans, GPU metrics) and budget thresholds, every minute.
+    "cost-live": {
+        "task": "apps.cost.tasks.cost_live",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    # Spans that arrived later than the live job looks back: re-cost the previous two days nightly.
+    "cost-sweep": {
+        "task": "apps.cost.tasks.cost_sweep",
+        "schedule": crontab(minute=17, hour=2),
+        "options": {"expires": 3000},
+    },
 }

@@ -2,7 +2,8 @@
 
 A notification is a plain dict (see ``services.notification``): id, status (firing | resolved),
 severity (page | ticket), summary, labels, project, slo, episode, starts_at, ends_at, burn_rates,
-exemplars, dedup_key, url.
+exemplars, dedup_key, url. Alerts other than SLO burns (budgets) add ``kind`` (their alert class and
+name), ``component``, ``details`` and ``link_text``; SLO notifications leave them out.
 """
 
 import hashlib
@@ -26,12 +27,13 @@ def pagerduty(n: dict, routing_key: str) -> dict:
             "source": f"inferops/{n['project']['slug']}",
             "severity": PD_SEVERITY[n["severity"]],
             "timestamp": n["starts_at"],
-            "component": n["slo"]["name"],
+            "component": n.get("component") or n["slo"]["name"],
             "group": n["project"]["name"],
-            "class": "slo_burn_rate",
-            "custom_details": {"burn_rates": n["burn_rates"], "exemplars": n["exemplars"], "labels": n["labels"]},
+            "class": n.get("kind", "slo_burn_rate"),
+            "custom_details": {"burn_rates": n["burn_rates"], "exemplars": n["exemplars"], "labels": n["labels"],
+                               **n.get("details", {})},
         },
-        "links": [{"href": n["url"], "text": "SLO in InferOps"}]
+        "links": [{"href": n["url"], "text": n.get("link_text", "SLO in InferOps")}]
                  + [{"href": e["url"], "text": f"trace {e['trace_id'][:16]}"} for e in n["exemplars"][:3]],
         "client": "InferOps",
         "client_url": n["url"],
@@ -40,8 +42,9 @@ def pagerduty(n: dict, routing_key: str) -> dict:
 
 def alertmanager(n: dict, receiver: str, external_url: str) -> dict:
     """An Alertmanager webhook (version 4) message, so existing receivers work unchanged."""
-    labels = {"alertname": "ErrorBudgetBurn", **n["labels"]}
-    annotations = {"summary": n["summary"], "description": json.dumps(n["burn_rates"], sort_keys=True),
+    alertname = _alertname(n)
+    labels = {"alertname": alertname, **n["labels"]}
+    annotations = {"summary": n["summary"], "description": json.dumps(n.get("details") or n["burn_rates"], sort_keys=True),
                    "runbook_url": n["url"]}
     alert = {"status": n["status"], "labels": labels, "annotations": annotations, "startsAt": n["starts_at"],
              "endsAt": n["ends_at"] or NEVER, "generatorURL": n["url"], "fingerprint": fingerprint(labels)}
@@ -51,13 +54,17 @@ def alertmanager(n: dict, receiver: str, external_url: str) -> dict:
         "truncatedAlerts": 0,
         "status": n["status"],
         "receiver": receiver,
-        "groupLabels": {"alertname": "ErrorBudgetBurn"},
+        "groupLabels": {"alertname": alertname},
         "commonLabels": labels,
         "commonAnnotations": annotations,
         "externalURL": external_url,
         "notification_reason": "alert_" + n["status"],
         "alerts": [alert],
     }
+
+
+def _alertname(n: dict) -> str:
+    return "".join(part.capitalize() for part in n["kind"].split("_")) if n.get("kind") else "ErrorBudgetBurn"
 
 
 def fingerprint(labels: dict) -> str:
@@ -70,11 +77,16 @@ def slack(n: dict) -> dict:
                       for window, r in n["burn_rates"].items())
     traces = " · ".join(f"<{e['url']}|{e['trace_id'][:12]}>" for e in n["exemplars"][:5])
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} {_escape(n['summary'])}"}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": rates or "no burn"}}]
+              {"type": "section", "text": {"type": "mrkdwn", "text": rates or _escape(_details_text(n)) or "no burn"}}]
     if traces:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Worst traces: {traces}"}]})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{n['url']}|Open the SLO>"}]})
+    link = n.get("link_text", "Open the SLO")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{n['url']}|{_escape(link)}>"}]})
     return {"text": f"{icon} {n['summary']}", "blocks": blocks}
+
+
+def _details_text(n: dict) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in n.get("details", {}).items())
 
 
 def _escape(text: str) -> str:
@@ -83,7 +95,8 @@ def _escape(text: str) -> str:
 
 
 def webhook(n: dict) -> dict:
-    return {"type": f"slo.alert.{n['status']}", "timestamp": n["sent_at"], "data": n}
+    family = n["kind"].replace("_", ".") if n.get("kind") else "slo.alert"
+    return {"type": f"{family}.{n['status']}", "timestamp": n["sent_at"], "data": n}
 
 
 def encode(body: dict) -> bytes:

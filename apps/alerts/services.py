@@ -179,6 +179,17 @@ def events_notify(events: list[AlertEvent]) -> list[Delivery]:
     return created
 
 
+def notify(project_id: int, n: dict) -> list[Delivery]:
+    """Deliver a notification that is not an SLO alert event (a budget threshold, …) through every
+    channel of the project that routes it; its id makes each delivery happen once."""
+    now = timezone.now()
+    created = [_delivery(channel, None, n, now) for channel in Channel.objects.filter(project_id=project_id, enabled=True)
+               if routes(channel, n)]
+    for delivery in created:
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+    return created
+
+
 def _delivery(channel: Channel, event: AlertEvent | None, n: dict, now: datetime, test: bool = False) -> Delivery:
     message_id = f"msg_{n['id']}_{channel.pk}" if not test else f"msg_test_{channel.pk}_{int(now.timestamp() * 1e6)}"
     delivery, _ = Delivery.objects.get_or_create(

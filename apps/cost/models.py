@@ -131,6 +131,7 @@ class CostRun(models.Model):
         RECOMPUTE = "recompute", "Recompute"
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"

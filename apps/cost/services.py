@@ -3,7 +3,7 @@ costing a window into the ledger under a lease, so that one writer at a time pos
 
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from apps.alerts import services as alerts_services
 from apps.core.models import Project
 from warehouse import get_warehouse
 
-from . import catalogue, ledger
-from .models import CostRun, CostSettings, GpuPrice, PriceOverride, PriceVersion
-from .pricing import PriceBook
+from . import budgets, catalogue, ledger
+from .models import Budget, BudgetAlert, CostRun, CostSettings, GpuPrice, PriceOverride, PriceVersion
+from .pricing import PriceBook, money
 
 
 class CostBusy(RuntimeError):
@@ -81,46 +82,55 @@ def attribution(project: Project) -> dict[str, list[str]]:
 
 
 def cost_window(project: Project, start: datetime, end: datetime, *, kind: str = CostRun.Kind.LIVE,
-                user=None, chunk: timedelta = timedelta(hours=1)) -> CostRun:
+                user=None, run: CostRun | None = None, chunk: timedelta = timedelta(hours=1)) -> CostRun:
     """Cost [start, end) (whole minutes) with the current price version and bring the ledger in line.
 
     Works an hour at a time: each hour's reversals and postings go in one insert, which lands whole
     or not at all; a crash between hours leaves earlier hours done and the rest to the next run."""
     start, end = _minute(start), _minute(end)
     version = current_version(project)
-    book = price_book(version)
-    dims = attribution(project)
-    posting = time.time_ns()
-    run = CostRun(project=project, kind=kind, start=start, end=end, price_version=version, posting=posting,
-                  requested_by=user if getattr(user, "is_authenticated", False) else None)
-    warehouse = get_warehouse()
-    with project_lease(project, owner=f"{kind}-{posting}"):
-        if kind != CostRun.Kind.LIVE:
-            run.total_before = window_total(project, start, end)
-        at = start
-        while at < end:
-            upto = min(at + chunk, end)
-            inputs = ledger.Inputs(
-                spans=warehouse.run_query("cost.llm_spans", project_id=project.pk, start=at, end=upto,
-                                          dim_keys=list(dims.values())),
-                minutes=warehouse.run_query("cost.gpu_minutes", project_id=project.pk, start=at, end=upto),
-                start=at, end=upto, dimensions=list(dims))
-            live = warehouse.run_query("cost.live_postings", project_id=project.pk, start=at, end=upto)
-            changes = ledger.reconcile(ledger.desired_lines(book, inputs), live, project_id=project.pk,
-                                       posting=posting, version=version.number)
-            if changes.rows.height:
-                warehouse.insert_frame("cost_ledger", changes.rows)
-            run.posted += changes.posted
-            run.reversed += changes.reversed
-            run.unchanged += changes.unchanged
-            at = upto
-        if kind != CostRun.Kind.LIVE:
-            run.total_after = window_total(project, start, end)
+    if run is None:
+        run = CostRun(project=project, kind=kind, start=start, end=end, posting=time.time_ns(),
+                      requested_by=user if getattr(user, "is_authenticated", False) else None)
+    run.price_version = version
+    try:
+        with project_lease(project, owner=f"{run.kind}-{run.posting}"):
+            _post_window(run, price_book(version), attribution(project), chunk)
+    except Exception as error:
+        if run.pk:
+            run.status, run.error, run.finished_at = CostRun.Status.FAILED, str(error)[:500], timezone.now()
+            run.save()
+        raise
     run.status = CostRun.Status.DONE
     run.finished_at = timezone.now()
-    if kind != CostRun.Kind.LIVE or run.posted or run.reversed:
+    if run.kind != CostRun.Kind.LIVE or run.posted or run.reversed:
         run.save()
     return run
+
+
+def _post_window(run: CostRun, book: PriceBook, dims: dict[str, list[str]], chunk: timedelta) -> None:
+    project, warehouse, audited = run.project, get_warehouse(), run.kind != CostRun.Kind.LIVE
+    if audited:
+        run.total_before = window_total(project, run.start, run.end)
+    at = run.start
+    while at < run.end:
+        upto = min(at + chunk, run.end)
+        inputs = ledger.Inputs(
+            spans=warehouse.run_query("cost.llm_spans", project_id=project.pk, start=at, end=upto,
+                                      dim_keys=list(dims.values())),
+            minutes=warehouse.run_query("cost.gpu_minutes", project_id=project.pk, start=at, end=upto),
+            start=at, end=upto, dimensions=list(dims))
+        live = warehouse.run_query("cost.live_postings", project_id=project.pk, start=at, end=upto)
+        changes = ledger.reconcile(ledger.desired_lines(book, inputs), live, project_id=project.pk,
+                                   posting=run.posting, version=book.version)
+        if changes.rows.height:
+            warehouse.insert_frame("cost_ledger", changes.rows)
+        run.posted += changes.posted
+        run.reversed += changes.reversed
+        run.unchanged += changes.unchanged
+        at = upto
+    if audited:
+        run.total_after = window_total(project, run.start, run.end)
 
 
 def window_total(project: Project, start: datetime, end: datetime) -> Decimal:
@@ -141,7 +151,7 @@ def live_window(now: datetime) -> tuple[datetime, datetime]:
 
 
 def recompute_request(project: Project, start: datetime, end: datetime, user) -> CostRun:
-    """Validate a user's recompute window (the spans must still exist) and run it."""
+    """Validate a user's recompute window (its spans must still exist) and queue the run."""
     now = timezone.now()
     oldest = now - timedelta(days=settings.RETENTION_DAYS["traces"]) + timedelta(hours=1)
     if start.tzinfo is None or end.tzinfo is None:
@@ -155,4 +165,95 @@ def recompute_request(project: Project, start: datetime, end: datetime, user) ->
                              "their ledger figures can no longer be recomputed.")
     if end - start > timedelta(days=93):
         raise CostInputError("recompute at most 93 days at a time.")
-    return cost_window(project, start, end, kind=CostRun.Kind.RECOMPUTE, user=user)
+    run = CostRun.objects.create(project=project, kind=CostRun.Kind.RECOMPUTE, start=_minute(start),
+                                 end=_minute(end), price_version=current_version(project), posting=time.time_ns(),
+                                 status=CostRun.Status.PENDING,
+                                 requested_by=user if getattr(user, "is_authenticated", False) else None)
+    transaction.on_commit(lambda: _enqueue_recompute(run.pk))
+    return run
+
+
+def _enqueue_recompute(run_id: int) -> None:
+    from .tasks import cost_recompute
+
+    cost_recompute.delay(run_id)
+
+
+def recompute_run(run_id: int) -> str:
+    """Carry out a queued recompute (idempotent: a run already done or failed is left alone)."""
+    claimed = CostRun.objects.filter(pk=run_id, status=CostRun.Status.PENDING).update(status=CostRun.Status.RUNNING)
+    if not claimed:
+        return "not pending"
+    run = CostRun.objects.select_related("project").get(pk=run_id)
+    cost_window(run.project, run.start, run.end, run=run)
+    return run.status
+
+
+# -- budgets --------------------------------------------------------------------------------------
+
+def budget_daily_spend(budget, first: date, end: date) -> dict[date, Decimal]:
+    """Spend per day in [first, end) within the budget's scope."""
+    from . import selectors
+
+    project = budget.project
+    if budget.scope == budget.Scope.TEAM:
+        rows = [r for r in selectors.dimension_report(project, "team", first, end, period="day")
+                if r["value"] == budget.scope_value]
+    else:
+        scope = {budget.Scope.TENANT: {"tenants": [budget.scope_value]},
+                 budget.Scope.MODEL: {"models": [budget.scope_value]}}.get(budget.scope, {})
+        rows = selectors.cost_report(project, first, end, [], period="day", **scope)
+    return {row["period"]: row["total_cost"] for row in rows}
+
+
+def budget_status(budget, now: datetime) -> budgets.BudgetStatus:
+    first = budgets.month_start(now)
+    return budgets.status(budget.monthly_usd, budget_daily_spend(budget, first, budgets.month_end(first)), now)
+
+
+def budgets_check(project: Project, now: datetime) -> list[BudgetAlert]:
+    """Fire each threshold a budget's spend or forecast reached this month, once (the unique
+    constraint is the claim), and send it through the project's alert channels."""
+    fired = []
+    for budget in Budget.objects.filter(project=project, enabled=True):
+        state = budget_status(budget, now)
+        for threshold, basis in budgets.crossed(state, budget.thresholds or list(budgets.DEFAULT_THRESHOLDS)):
+            try:
+                with transaction.atomic():
+                    alert = BudgetAlert.objects.create(budget=budget, month=state.month, threshold=threshold,
+                                                       basis=basis, spend=state.spend, forecast=state.forecast,
+                                                       fired_at=now)
+                    alerts_services.notify(project.pk, budget_notification(alert, state, now))
+            except IntegrityError:
+                continue            # fired before: once per month, threshold and basis
+            fired.append(alert)
+    return fired
+
+
+def budget_notification(alert: BudgetAlert, state: budgets.BudgetStatus, now: datetime) -> dict:
+    budget, project = alert.budget, alert.budget.project
+    base = settings.PUBLIC_URL.rstrip("/")
+    scope = budget.get_scope_display() + (f" {budget.scope_value}" if budget.scope_value else "")
+    what = "spend" if alert.basis == BudgetAlert.Basis.ACTUAL else "month-end forecast"
+    figure = state.spend if alert.basis == BudgetAlert.Basis.ACTUAL else state.forecast
+    severity = "page" if alert.threshold >= 100 and alert.basis == BudgetAlert.Basis.ACTUAL else "ticket"
+    stamp = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return {
+        "id": f"inferops-budget-{budget.pk}-{state.month:%Y%m}-{alert.threshold}-{alert.basis}",
+        "kind": "budget_threshold", "status": "firing", "severity": severity,
+        "summary": f"Budget {budget.name} ({scope}): {what} ${figure:.2f} reached {alert.threshold}% "
+                   f"of ${budget.monthly_usd:.2f} for {state.month:%B %Y}",
+        "labels": {"project": project.slug, "budget": budget.name, "severity": severity, "scope": budget.scope,
+                   "threshold": str(alert.threshold), "basis": alert.basis},
+        "project": {"id": project.pk, "name": project.name, "slug": project.slug},
+        "slo": {"id": 0, "name": "", "objective": 0, "sli_kind": ""},
+        "component": f"budget {budget.name}",
+        "details": {"month": f"{state.month:%Y-%m}", "budget_usd": str(state.amount),
+                    "spend_usd": str(money(state.spend).quantize(Decimal("0.01"))),
+                    "forecast_usd": str(money(state.forecast).quantize(Decimal("0.01"))),
+                    "threshold_percent": alert.threshold, "basis": alert.basis},
+        "episode": 0, "starts_at": stamp, "ends_at": None, "burn_rates": {}, "exemplars": [],
+        "dedup_key": f"inferops/{project.slug}/budget/{budget.pk}/{state.month:%Y%m}/{alert.threshold}"[:255],
+        "url": f"{base}/projects/{project.pk}/cost/budgets", "link_text": "Budgets in InferOps",
+        "sent_at": stamp,
+    }

@@ -37,6 +37,9 @@ def test_calls_are_costed_once_and_a_recompute_after_an_override_changes_totals_
                                  effective_from=date(2020, 1, 1))
     v2 = services.version_cut(project, "20% discount on gpt-4o-mini", None)
     recompute = services.recompute_request(project, *window, None)
+    assert services.recompute_run(recompute.pk) == "done"
+    assert services.recompute_run(recompute.pk) == "not pending"
+    recompute.refresh_from_db()
     assert (recompute.posted, recompute.reversed, recompute.unchanged) == (3, 3, 2)
     assert recompute.total_before == money("0.45055875")
     assert recompute.total_after == money("0.36055875")           # 3 × $0.15 → 3 × $0.12
