@@ -14,10 +14,12 @@ urlpatterns = [
     path("api/v1/", include("apps.dashboards.api.urls")),
     path("api/v1/", include("apps.slo.api.urls")),
     path("api/v1/", include("apps.alerts.api.urls")),
+    path("api/v1/", include("apps.cost.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("", include("apps.core.urls")),
     path("", include("apps.dashboards.urls")),
     path("", include("apps.telemetry.urls")),
     path("", include("apps.slo.urls")),
     path("", include("apps.alerts.urls")),
+    path("", include("apps.cost.urls")),
 ]

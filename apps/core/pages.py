@@ -19,6 +19,7 @@ NAVIGATION = (
     ("page-traces", "Traces", ALL_ROLES),
     ("page-live", "Live tail", ALL_ROLES),
     ("page-slos", "SLOs", ALL_ROLES),
+    ("page-cost", "Cost", frozenset({"admin", "finance"})),
     ("page-alerting", "Alerting", frozenset({"admin", "sre"})),
     ("page-settings", "Settings", frozenset({"admin", "sre"})),
 )

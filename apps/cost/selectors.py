@@ -88,3 +88,34 @@ def trace_costs(project: Project, start: datetime, end: datetime, trace_ids: lis
     frame = get_warehouse().run_query("cost.trace_costs", project_id=project.pk, start=start - timedelta(minutes=1),
                                       end=end + timedelta(minutes=1), trace_ids=trace_ids or [])
     return {r["trace_id"]: money(r["total_cost"]) for r in frame.to_dicts()}
+
+
+def agent_runs(project: Project, start: datetime, end: datetime) -> list[dict]:
+    """Cost per agent run (whole trace) by root operation."""
+    frame = get_warehouse().run_query("cost.agent_runs", project_id=project.pk, start=start, end=end)
+    return [{"agent": r["agent"], "runs": int(r["runs"]), "llm_calls": int(r["llm_calls"]),
+             "total_cost": money(r["total_cost"]), "mean_cost": money(r["total_cost"] / r["runs"]),
+             "p50_cost": r["p50_cost"], "p95_cost": r["p95_cost"]} for r in frame.to_dicts()]
+
+
+def ledger_pages(project: Project, start: datetime, end: datetime, page: int = 20_000):
+    """Every ledger row of [start, end), a page (polars frame) at a time, in a stable order."""
+    cursor: dict = {"has_cursor": 0, "after_ts": start, "after_line": 0, "after_posting": 0, "after_sign": 0}
+    warehouse = get_warehouse()
+    while True:
+        frame = warehouse.run_query("cost.ledger_lines", project_id=project.pk, start=start, end=end,
+                                    limit=page, **cursor)
+        if frame.height or cursor["has_cursor"] == 0:
+            yield frame             # the first page even when empty: it carries the columns
+        if frame.height < page:
+            return
+        last = frame.row(-1, named=True)
+        cursor = {"has_cursor": 1, "after_ts": last["timestamp"], "after_line": last["line_key"],
+                  "after_posting": last["posting"], "after_sign": last["sign"]}
+
+
+def hourly_cost(project_id: int, start: datetime, end: datetime, step_s: int, group_by: str) -> list[dict]:
+    """Cost per bucket (at least an hour) and group, from the hourly rollup."""
+    frame = get_warehouse().run_query("cost.hourly_cost", project_id=project_id, start=start, end=end,
+                                      step_s=max(step_s, 3600), group_by=group_by)
+    return frame.to_dicts()

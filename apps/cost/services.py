@@ -15,7 +15,7 @@ from apps.alerts import services as alerts_services
 from apps.core.models import Project
 from warehouse import get_warehouse
 
-from . import budgets, catalogue, ledger
+from . import budgets, catalogue, ledger, validation
 from .models import Budget, BudgetAlert, CostRun, CostSettings, GpuPrice, PriceOverride, PriceVersion
 from .pricing import PriceBook, money
 
@@ -24,7 +24,7 @@ class CostBusy(RuntimeError):
     """Another run holds the project's ledger."""
 
 
-class CostInputError(ValueError):
+class CostInputError(validation.Invalid):
     """A request a user made that cannot be carried out, with the reason."""
 
 
@@ -257,3 +257,55 @@ def budget_notification(alert: BudgetAlert, state: budgets.BudgetStatus, now: da
         "url": f"{base}/projects/{project.pk}/cost/budgets", "link_text": "Budgets in InferOps",
         "sent_at": stamp,
     }
+
+
+# -- configuration (every pricing change cuts a price version) ------------------------------------
+
+def override_create(project: Project, data: dict, user) -> PriceOverride:
+    fields = validation.override_fields(data)
+    with transaction.atomic():
+        override = PriceOverride.objects.create(project=project, created_by=_user(user), **fields)
+        version_cut(project, f"override #{override.pk} {override.name} added", user)
+    return override
+
+
+def override_delete(project: Project, override_id: int, user) -> None:
+    with transaction.atomic():
+        override = PriceOverride.objects.filter(project=project, pk=override_id).first()
+        if override is None:
+            raise CostInputError("no such override in this project.")
+        override.delete()
+        version_cut(project, f"override #{override_id} {override.name} removed", user)
+
+
+def gpu_price_create(project: Project, data: dict, user) -> GpuPrice:
+    fields = validation.gpu_price_fields(data)
+    with transaction.atomic():
+        price = GpuPrice.objects.create(project=project, created_by=_user(user), **fields)
+        version_cut(project, f"GPU price #{price.pk} {price.name} added", user)
+    return price
+
+
+def gpu_price_delete(project: Project, price_id: int, user) -> None:
+    with transaction.atomic():
+        price = GpuPrice.objects.filter(project=project, pk=price_id).first()
+        if price is None:
+            raise CostInputError("no such GPU price in this project.")
+        price.delete()
+        version_cut(project, f"GPU price #{price_id} {price.name} removed", user)
+
+
+def budget_create(project: Project, data: dict, user) -> Budget:
+    fields = validation.budget_fields(data)
+    if Budget.objects.filter(project=project, name=fields["name"]).exists():
+        raise CostInputError(f"name: a budget called {fields['name']!r} exists already.")
+    return Budget.objects.create(project=project, created_by=_user(user), **fields)
+
+
+def budget_delete(project: Project, budget_id: int) -> None:
+    if not Budget.objects.filter(project=project, pk=budget_id).delete()[0]:
+        raise CostInputError("no such budget in this project.")
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None

@@ -19,12 +19,15 @@ ROLES = ("admin", "sre", "finance", "auditor", "viewer")
 ALL = frozenset(ROLES)
 CONFIG = frozenset({"admin", "sre"})
 ADMIN = frozenset({"admin"})
+FINANCE = frozenset({"admin", "finance"})
 
 # url name → (extra URL arguments, query string, roles that may GET it)
 PAGES = {
     "page-overview": ({}, "", ALL), "page-gpus": ({}, "", ALL), "page-traces": ({}, "", ALL),
     "page-trace": ({"trace_id": "TRACE"}, "", ALL), "page-live": ({}, "", ALL), "page-settings": ({}, "", CONFIG),
     "page-slos": ({}, "", ALL), "page-slo": ({"slo_id": "SLO"}, "", ALL), "page-alerting": ({}, "", CONFIG),
+    "page-cost": ({}, "", FINANCE), "page-cost-report": ({}, "", FINANCE), "page-cost-budgets": ({}, "", FINANCE),
+    "page-cost-prices": ({}, "q=gpt", FINANCE),
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
@@ -37,9 +40,15 @@ APIS = {
     "slo-history": ({"slo_id": "SLO"}, "range=1h", ALL),
     "channel-list": ({}, "", CONFIG),
     "delivery-log": ({}, "", CONFIG), "api-keys": ({}, "", CONFIG), "api-members": ({}, "", ADMIN),
+    "api-cost-report": ({}, "group_by=model", FINANCE), "api-cost-attribution": ({}, "", FINANCE),
+    "api-cost-agent-runs": ({}, "", FINANCE), "api-cost-ledger": ({}, "output=csv", FINANCE),
+    "api-cost-budgets": ({}, "", FINANCE), "api-cost-overrides": ({}, "", FINANCE),
+    "api-cost-gpu-prices": ({}, "", FINANCE), "api-cost-price-versions": ({}, "", FINANCE),
+    "api-cost-catalogue": ({}, "q=claude", FINANCE), "api-cost-recomputes": ({}, "", FINANCE),
 }
 # Routes that only take writes; their role checks are in test_writes_by_role.
-WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member"}
+WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member", "api-cost-budget", "api-cost-override",
+              "api-cost-gpu-price"}
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""Query parameters of the cost API and pages: day ranges, report grouping, output formats."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from apps.cost.selectors import PERIODS, REPORT_DIMENSIONS
+from apps.telemetry.query import QueryError, parse_choice
+
+MAX_DAYS = 400
+FORMATS = ("json", "csv", "parquet")
+
+
+def parse_days(params, today: date | None = None) -> tuple[date, date]:
+    """``start`` and ``end`` as YYYY-MM-DD, end exclusive; by default the month so far."""
+    today = today or datetime.now(UTC).date()
+    start = _day(params.get("start", ""), "start") or today.replace(day=1)
+    end = _day(params.get("end", ""), "end") or today + timedelta(days=1)
+    if start >= end:
+        raise QueryError("start must be before end (end is exclusive)")
+    if (end - start).days > MAX_DAYS:
+        raise QueryError(f"a report may span at most {MAX_DAYS} days")
+    return start, end
+
+
+def _day(text: str, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10]) if len(text) <= 10 else datetime.fromisoformat(
+            text.replace("Z", "+00:00")).astimezone(UTC).date()
+    except ValueError:
+        raise QueryError(f"{name} must be a date such as 2026-01-31, got {text[:40]!r}") from None
+
+
+def parse_group_by(params, default: tuple[str, ...] = ("model",)) -> list[str]:
+    values = [v for v in params.getlist("group_by") if v] or list(default)
+    unknown = [v for v in values if v not in REPORT_DIMENSIONS]
+    if unknown:
+        raise QueryError(f"group_by must be among {', '.join(REPORT_DIMENSIONS)}, got {unknown[0][:40]!r}")
+    return list(dict.fromkeys(values))
+
+
+def parse_period(params) -> str:
+    return parse_choice(params, "period", PERIODS, "all")
+
+
+def parse_format(params, default: str = "json") -> str:
+    # Not "format": DRF reads that one to pick a renderer.
+    return parse_choice(params, "output", FORMATS, default)
+
+
+def day_window(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, datetime.min.time(), tzinfo=UTC), datetime.combine(end, datetime.min.time(), tzinfo=UTC)
