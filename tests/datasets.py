@@ -48,6 +48,24 @@ def _xss_trace(server, key: str) -> str:
     return trace_id
 
 
+GPU_HOURLY = {"H100": "2.49", "H200": "3.10", "A100": "1.29", "L4": "0.45"}
+
+
+def _cost(project: Project, truth: dict) -> None:
+    """Price the fleet's GPUs and cost the whole backfill into the ledger, as the cost job would."""
+    from datetime import date, timedelta
+
+    from apps.cost.models import CostRun, GpuPrice
+    from apps.cost.services import cost_window, version_cut
+
+    for gpu, hourly in GPU_HOURLY.items():
+        GpuPrice.objects.create(project=project, name=f"{gpu} on demand", gpu_model=gpu, hourly_usd=hourly,
+                                effective_from=date(2020, 1, 1))
+    version_cut(project, "simulator fleet", None)
+    start = datetime.fromisoformat(truth["window"]["start"].replace("Z", "+00:00")) - timedelta(minutes=2)
+    cost_window(project, start, datetime.now(UTC) + timedelta(minutes=2), kind=CostRun.Kind.SWEEP)
+
+
 @pytest.fixture(scope="session")
 def explore_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_path_factory) -> Dataset:
     # Unblocked throughout: the ingest server's threads look the key up in the database.
@@ -60,6 +78,7 @@ def explore_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_path_
             backfill_s=1800, backfill_rate=4.0, live_s=0, workers=1)
         truth = Simulation(config).run()
         xss_trace_id = _xss_trace(ingest_server, key)
+        _cost(project, truth)
         # Leave the database as tests expect to find it; explore_project re-creates the row inside a test.
         organisation, project_id = project.organisation, project.pk
         project.delete()

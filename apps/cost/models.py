@@ -140,7 +140,7 @@ class CostRun(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     start = models.DateTimeField()
     end = models.DateTimeField()
-    price_version = models.ForeignKey(PriceVersion, on_delete=models.PROTECT, related_name="runs")
+    price_version = models.ForeignKey(PriceVersion, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     posting = models.BigIntegerField()                       # the posting id its ledger rows carry
     posted = models.PositiveIntegerField(default=0)          # new figures

@@ -81,13 +81,14 @@ def ledger_versions(project: Project, start: datetime, end: datetime) -> dict[tu
             for r in frame.to_dicts()}
 
 
-def trace_costs(project: Project, start: datetime, end: datetime, trace_ids: list[str] | None = None
+def trace_costs(project: Project | int, start: datetime, end: datetime, trace_ids: list[str] | None = None
                 ) -> dict[str, Decimal]:
     """Net cost per trace (hex id). GPU-time lines sit at the minute they cover, so the window is
     widened by a minute each side."""
-    frame = get_warehouse().run_query("cost.trace_costs", project_id=project.pk, start=start - timedelta(minutes=1),
+    project_id = project if isinstance(project, int) else project.pk
+    frame = get_warehouse().run_query("cost.trace_costs", project_id=project_id, start=start - timedelta(minutes=1),
                                       end=end + timedelta(minutes=1), trace_ids=trace_ids or [])
-    return {r["trace_id"]: money(r["total_cost"]) for r in frame.to_dicts()}
+    return {r["trace_hex"]: money(r["total_cost"]) for r in frame.to_dicts()}
 
 
 def agent_runs(project: Project, start: datetime, end: datetime) -> list[dict]:
@@ -114,8 +115,18 @@ def ledger_pages(project: Project, start: datetime, end: datetime, page: int = 2
                   "after_posting": last["posting"], "after_sign": last["sign"]}
 
 
-def hourly_cost(project_id: int, start: datetime, end: datetime, step_s: int, group_by: str) -> list[dict]:
-    """Cost per bucket (at least an hour) and group, from the hourly rollup."""
-    frame = get_warehouse().run_query("cost.hourly_cost", project_id=project_id, start=start, end=end,
-                                      step_s=max(step_s, 3600), group_by=group_by)
-    return frame.to_dicts()
+def cost_buckets(project_id: int, start: datetime, end: datetime, step_s: int, group_by: str,
+                 filters: dict[str, list[str]]) -> list[dict]:
+    """Cost per bucket and group (bucket, grp, total_cost): from the hourly rollup when buckets are
+    an hour or more, from the ledger for finer ones."""
+    name = "cost.hourly_cost" if step_s >= 3600 and step_s % 3600 == 0 else "cost.ledger_cost_buckets"
+    frame = get_warehouse().run_query(name, project_id=project_id, start=start, end=end, step_s=step_s,
+                                      group_by=group_by, **filters)
+    return [{**row, "total_cost": money(row["total_cost"])} for row in frame.to_dicts()]
+
+
+def span_costs(project_id: int, trace_id: str, start: datetime, end: datetime) -> dict[str, dict]:
+    """span id (hex) → cost, method, price_ref and price_version, for one trace."""
+    frame = get_warehouse().run_query("cost.span_costs", project_id=project_id, start=start - timedelta(minutes=1),
+                                      end=end + timedelta(minutes=1), trace_id=trace_id)
+    return {r["span_id"]: {**r, "total_cost": money(r["total_cost"])} for r in frame.to_dicts()}

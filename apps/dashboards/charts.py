@@ -28,6 +28,8 @@ def overview_figures(result: dict, scope: str) -> dict[str, dict]:
                             series_traces(series, "tpot_p95_ms", names=[ALL, *groups])),
         "tokens": line_figure("Tokens per second (input + output)", "tokens/s",
                               series_traces(series, "tokens_per_s", names=[ALL, *groups])),
+        "cost": line_figure("Cost per hour", "USD/h",
+                            series_traces(result.get("cost_series", []), "cost_per_hour", names=[ALL, *groups])),
     }
 
 

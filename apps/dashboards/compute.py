@@ -146,3 +146,29 @@ def latest_table(series: pl.DataFrame, id_columns: list[str]) -> list[dict]:
         return []
     last = series.sort("bucket").group_by([*id_columns, "entity", "panel"]).agg(pl.col("value").last())
     return last.pivot(on="panel", index=[*id_columns, "entity"], values="value").sort("entity").to_dicts()
+
+
+# -- cost ------------------------------------------------------------------------------------------
+
+def with_cost(result: dict, rows: list[dict], start: datetime, end: datetime, step_s: int) -> dict:
+    """Add cost and cost per hour to the totals and groups, and a cost-per-hour series per shown
+    group and overall (``rows``: bucket, grp, total_cost from the cost ledger or its rollup)."""
+    if result["totals"] is None and not rows:
+        return result
+    hours = (end - start).total_seconds() / 3600
+    frame = pl.DataFrame(rows, schema={"bucket": pl.Datetime("us", "UTC"), "grp": pl.String, "total_cost": pl.Float64},
+                         orient="row") if rows else pl.DataFrame(schema={"bucket": pl.Datetime("us", "UTC"),
+                                                                         "grp": pl.String, "total_cost": pl.Float64})
+    frame = frame.with_columns(pl.col("total_cost").cast(pl.Float64))
+    by_group = dict(frame.group_by("grp").agg(pl.col("total_cost").sum()).iter_rows())
+    total = float(frame["total_cost"].sum())
+    if result["totals"] is not None:
+        result["totals"] = {**result["totals"], "cost": total, "cost_per_hour": total / hours}
+    result["groups"] = [{**g, "cost": by_group.get(g["grp"], 0.0), "cost_per_hour": by_group.get(g["grp"], 0.0) / hours}
+                        for g in result["groups"]]
+    shown = [g["grp"] for g in result["groups"]][:MAX_GROUPS]
+    overall = frame.group_by("bucket").agg(pl.col("total_cost").sum()).with_columns(grp=pl.lit(ALL))
+    series = pl.concat([overall.select("bucket", "grp", "total_cost"), frame.filter(pl.col("grp").is_in(shown))])
+    series = series.with_columns(cost_per_hour=pl.col("total_cost") / bucket_seconds(start, end, step_s) * 3600)
+    result["cost_series"] = series.sort("grp", "bucket").to_dicts()
+    return result

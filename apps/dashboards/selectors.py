@@ -4,6 +4,7 @@ from datetime import datetime
 
 import polars as pl
 
+from apps.cost import selectors as cost_selectors
 from apps.slo.sli import LLM_OPERATIONS
 from apps.telemetry.query import Filters, Window
 from warehouse import get_warehouse
@@ -45,6 +46,9 @@ def overview(project_id: int, window: Window, filters: Filters, *, group_by: str
     """The overview dashboard: totals, a row per group, series and their figures."""
     frame = overview_frame(project_id, window, filters, group_by=group_by, scope=scope)
     result = compute.overview(frame, window.start, window.end, window.step_s())
+    costs = cost_selectors.cost_buckets(project_id, window.start, window.end, window.step_s(), group_by,
+                                        filters.as_params())
+    result = compute.with_cost(result, costs, window.start, window.end, window.step_s())
     return {**result, "figures": charts.overview_figures(result, scope)}
 
 

@@ -80,7 +80,7 @@ def critical_path(spans: list[dict]) -> list[Segment]:
 
 
 def breakdown(spans: list[dict], segments: list[Segment]) -> list[dict]:
-    """Share of the critical path, total span time and tokens per step class.
+    """Share of the critical path, total span time, tokens and cost per step class.
 
     A parent's own segments count as the gaps between its steps, except for LLM, tool, retrieval,
     embedding and guardrail spans, whose own time is that step's work.
@@ -93,14 +93,18 @@ def breakdown(spans: list[dict], segments: list[Segment]) -> list[dict]:
     total_path = sum(path_ns.values()) or 1
     span_ns: dict[str, int] = defaultdict(int)
     tokens: dict[str, int] = defaultdict(int)
+    cost: dict[str, float] = defaultdict(float)
     for s in spans:
         cls = s["span_class"] if s["span_class"] not in ("agent", "http", "other") else GAPS
         span_ns[cls] += s["duration_ns"] if cls != GAPS else 0
         tokens[cls] += s["input_tokens"] + s["output_tokens"]
-    classes = sorted(set(path_ns) | {c for c, v in span_ns.items() if v} | {c for c, v in tokens.items() if v},
-                     key=lambda c: -path_ns.get(c, 0))
+        cost[cls] += s.get("cost") or 0.0
+    total_cost = sum(cost.values())
+    classes = sorted(set(path_ns) | {c for c, v in span_ns.items() if v} | {c for c, v in tokens.items() if v}
+                     | {c for c, v in cost.items() if v}, key=lambda c: -path_ns.get(c, 0))
     return [{"step": c, "critical_path_ns": path_ns.get(c, 0), "critical_path_share": path_ns.get(c, 0) / total_path,
-             "span_time_ns": span_ns.get(c, 0), "tokens": tokens.get(c, 0)} for c in classes]
+             "span_time_ns": span_ns.get(c, 0), "tokens": tokens.get(c, 0), "cost": cost.get(c, 0.0),
+             "cost_share": cost.get(c, 0.0) / total_cost if total_cost else None} for c in classes]
 
 
 def gpu_lanes(points: pl.DataFrame, spans: list[dict]) -> list[dict]:

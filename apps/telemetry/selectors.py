@@ -6,12 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from apps.cost import selectors as cost_selectors
 from warehouse import get_warehouse
 
 from .compute import breakdown, critical_path, gpu_lanes, span_class
 from .query import PAGE_SIZES, TraceSearch, cursor_text, parse_cursor
 
 SIGNALS = ("traces", "metrics", "logs")
+# A trace's cost is looked up to this long after its start (GPU-time lines sit at the minutes they cover).
+TRACE_COST_SPAN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,21 @@ def trace_search(project_id: int, search: TraceSearch) -> TracePage:
     rows = frame.rename({"trace_id_hex": "trace_id"}).to_dicts()
     more = len(rows) > search.limit
     rows = rows[:search.limit]
+    _with_costs(project_id, rows)
     next_cursor = cursor_text(rows[-1]["sort_key"], rows[-1]["trace_id"]) if more else None
     return TracePage(rows, next_cursor)
+
+
+def _with_costs(project_id: int, rows: list[dict]) -> None:
+    """Each trace's net cost from the cost ledger (None where nothing was costed yet)."""
+    if not rows:
+        return
+    starts = [r["started"] for r in rows]
+    costs = cost_selectors.trace_costs(project_id, min(starts), max(starts) + TRACE_COST_SPAN,
+                                       [r["trace_id"] for r in rows])
+    for row in rows:
+        cost = costs.get(row["trace_id"])
+        row["cost"] = float(cost) if cost is not None else None
 
 
 def trace_bounds(project_id: int, trace_id: str, now: datetime | None = None) -> dict | None:
@@ -149,6 +165,11 @@ def trace_view(project_id: int, trace_id: str) -> dict | None:
     on_path = {seg.span_id for seg in segments}
     for span in spans:
         span["critical"] = span["span_id"] in on_path
+    costs = cost_selectors.span_costs(project_id, trace_id, bounds["first_start"], bounds["last_end"])
+    for span in spans:
+        priced = costs.get(span["span_id"])
+        span["cost"] = float(priced["total_cost"]) if priced else None
+        span["pricing"] = {k: priced[k] for k in ("method", "price_ref", "price_version")} if priced else None
     served = {(s["host"], s["gpu_id"], s["model"]) for s in spans
               if s["span_class"] in ("llm", "embedding") and s["host"] and s["gpu_id"]}
     points = gpu_context(project_id, bounds, sorted({f"{h}/{g}" for h, g, _ in served}),

@@ -39,7 +39,7 @@ def test_a_filter_narrows_to_one_service_and_the_series_sum_to_the_totals(explor
     assert [g["grp"] for g in result["groups"]] == [service]
     overall = [row for row in result["series"] if row["grp"] == ALL]
     assert sum(row["requests"] for row in overall) == result["totals"]["requests"] > 0
-    assert set(result["figures"]) == {"rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens"}
+    assert set(result["figures"]) == {"rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens", "cost"}
 
 
 def test_grouping_by_model_counts_llm_calls_with_ttft_and_tokens(explore_dataset):
@@ -48,6 +48,21 @@ def test_grouping_by_model_counts_llm_calls_with_ttft_and_tokens(explore_dataset
     assert result["totals"]["requests"] == result["totals"]["llm_calls"] > 0
     assert result["totals"]["ttft_p95_ms"] > 0 and result["totals"]["tokens_per_s"] > 0
     assert all(g["grp"] for g in result["groups"])
+
+
+def test_cost_per_hour_by_model_comes_from_the_ledger_and_adds_up(explore_dataset):
+    window = dataset_window(explore_dataset)
+    result = overview(explore_dataset.project_id, window, Filters(), group_by="model", scope="llm_calls")
+    costs = {g["grp"]: g["cost"] for g in result["groups"]}
+    assert costs["gpt-4o-2024-08-06"] > 0 and costs["claude-sonnet-4-5-20250929"] > 0, "list prices"
+    assert costs["meta-llama/Llama-3.3-70B-Instruct"] > 0, "self-hosted models are priced by GPU time"
+    hours = (window.end - window.start).total_seconds() / 3600
+    assert result["totals"]["cost_per_hour"] == pytest.approx(result["totals"]["cost"] / hours)
+    # The total also holds idle GPU time, which belongs to no model.
+    assert result["totals"]["cost"] >= sum(costs.values()) - 1e-9
+    overall = [r for r in result["cost_series"] if r["grp"] == ALL]
+    assert sum(r["total_cost"] for r in overall) == pytest.approx(result["totals"]["cost"])
+    assert result["figures"]["cost"]["data"]
 
 
 def test_filter_menus_offer_what_was_seen(explore_dataset):

@@ -92,6 +92,20 @@ def test_the_trace_view_has_every_span_a_critical_path_and_a_gpu_lane(explore_da
     assert lane["metrics"]["gpu.utilization"]["v"], "the GPU's utilisation around the call"
 
 
+def test_traces_and_spans_carry_their_cost_and_the_breakdown_shares_it(explore_dataset):
+    rows = search(explore_dataset, "attr=gen_ai.provider.name = vllm&sort=spans&limit=25").rows
+    costed = [r for r in rows if r["cost"]]
+    assert costed, "self-hosted calls are priced by GPU time"
+    view = trace_view(explore_dataset.project_id, costed[0]["trace_id"])
+    llm = [s for s in view["spans"] if s["cost"] is not None]
+    assert llm and all(s["pricing"]["method"] in ("gpu_time", "catalogue") for s in llm)
+    assert sum(s["cost"] for s in llm) == pytest.approx(costed[0]["cost"])
+    shares = [r["cost_share"] for r in view["breakdown"] if r["cost_share"] is not None]
+    assert sum(shares) == pytest.approx(1.0)
+    hosted = search(explore_dataset, "model=gpt-4o-2024-08-06&limit=25").rows
+    assert hosted and all(r["cost"] and r["cost"] > 0 for r in hosted), "list-priced calls"
+
+
 def test_span_detail_returns_the_hostile_text_unchanged(explore_dataset):
     view = trace_view(explore_dataset.project_id, explore_dataset.xss_trace_id)
     root = next(s for s in view["spans"] if not s["parent_id"])

@@ -1,4 +1,5 @@
--- Cost per time bucket and group from the hourly rollup (the overview's cost/hour), for [start, end).
+-- Cost per time bucket (a whole number of hours) and group from the hourly rollup, for [start, end),
+-- with the overview's filters.
 SELECT
     toDateTime64(toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})), 0, 'UTC') AS bucket,
     multiIf({group_by:String} = 'service', toString(service_name), {group_by:String} = 'endpoint', toString(endpoint),
@@ -9,5 +10,11 @@ FROM cost_hourly
 WHERE project_id = {project_id:UInt64}
   AND hour >= toStartOfHour({start:DateTime64(6, 'UTC')})
   AND hour < {end:DateTime64(6, 'UTC')}
+  AND (empty({services:Array(String)}) OR service_name IN {services:Array(String)})
+  AND (empty({endpoints:Array(String)}) OR endpoint IN {endpoints:Array(String)})
+  AND (empty({models:Array(String)}) OR model IN {models:Array(String)})
+  AND (empty({providers:Array(String)}) OR provider IN {providers:Array(String)})
+  AND (empty({tenants:Array(String)}) OR tenant IN {tenants:Array(String)})
+  AND (empty({hosts:Array(String)}) OR host IN {hosts:Array(String)})
 GROUP BY bucket, grp
 ORDER BY bucket, grp

@@ -45,7 +45,7 @@ def _overview(request, project_id: int):
 
 GROUP_COLUMNS = ["requests", "errors", "requests_per_s", "error_pct", "duration_p50_ms", "duration_p95_ms",
                  "duration_p99_ms", "ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "tpot_p95_ms", "llm_calls",
-                 "input_tokens", "output_tokens", "tokens_per_s"]
+                 "input_tokens", "output_tokens", "tokens_per_s", "cost", "cost_per_hour"]
 
 
 class OverviewExportView(ProjectAPIView):

@@ -119,7 +119,7 @@ class SpanDetailView(ProjectAPIView):
 
 
 EXPORT_COLUMNS = ["trace_id", "started", "root_name", "root_service", "duration_ms", "spans", "errors", "llm_calls",
-                  "input_tokens", "output_tokens", "services", "models", "tenants", "endpoints"]
+                  "input_tokens", "output_tokens", "cost_usd", "services", "models", "tenants", "endpoints"]
 MAX_EXPORT_ROWS = 100_000
 
 
@@ -131,7 +131,7 @@ class TraceExportView(ProjectAPIView):
         search = parse_trace_search(request.query_params)
         rows = ([r["trace_id"], r["started"].isoformat(), r["root_name"], r["root_service"],
                  round(r["duration_ns"] / 1e6, 3), r["spans"], r["errors"], r["llm_calls"], r["input_tokens"],
-                 r["output_tokens"], " ".join(r["trace_services"]), " ".join(r["trace_models"]),
+                 r["output_tokens"], r["cost"], " ".join(r["trace_services"]), " ".join(r["trace_models"]),
                  " ".join(r["trace_tenants"]), " ".join(r["trace_endpoints"])]
                 for r in trace_search_all(project_id, search, MAX_EXPORT_ROWS))
         return csv_response(f"traces-{self.project.slug}.csv", EXPORT_COLUMNS, rows)

@@ -33,6 +33,11 @@
       return `${Math.floor(ns / 60e9)} min ${Math.round((ns % 60e9) / 1e9)} s`;
     },
     ms(ms) { return ms === null || ms === undefined ? "—" : IO.fmt.durationNs(ms * 1e6); },
+    // Dollars and cents from a dollar up; below, three significant figures (one call costs fractions of a cent).
+    usd(value) {
+      if (value === null || value === undefined) return "—";
+      return Math.abs(value) >= 1 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toPrecision(3)}`;
+    },
     count(n) {
       if (n === null || n === undefined) return "—";
       const abs = Math.abs(n);

@@ -5,7 +5,7 @@
   const project = window.IO_PAGE.project;
   const form = document.querySelector("[data-filters]");
   const status = document.querySelector("[data-status]");
-  const chartOrder = ["rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens"];
+  const chartOrder = ["rate", "errors", "latency", "latency_by_group", "ttft", "tpot", "tokens", "cost"];
 
   function syncForm() {
     const p = IO.params();
@@ -49,6 +49,7 @@
       tile("p99", fmt.ms(t.duration_p99_ms)), tile("TTFT p95", fmt.ms(t.ttft_p95_ms)),
       tile("Time per output token p95", fmt.ms(t.tpot_p95_ms)),
       tile("Tokens/s", fmt.count(t.tokens_per_s), `${fmt.count(t.llm_calls)} LLM calls`),
+      tile("Cost/hour", fmt.usd(t.cost_per_hour), `${fmt.usd(t.cost)} in window`),
     ] : []));
     const charts = document.querySelector("[data-charts]");
     for (const key of chartOrder) {
@@ -62,8 +63,8 @@
       el("td", { text: fmt.pct(g.error_pct) }), el("td", { text: fmt.ms(g.duration_p50_ms) }),
       el("td", { text: fmt.ms(g.duration_p95_ms) }), el("td", { text: fmt.ms(g.duration_p99_ms) }),
       el("td", { text: fmt.ms(g.ttft_p95_ms) }), el("td", { text: fmt.ms(g.tpot_p95_ms) }),
-      el("td", { text: fmt.count(g.tokens_per_s) }))));
-    if (data.hidden_groups) body.append(el("tr", {}, el("td", { colspan: 9, class: "muted",
+      el("td", { text: fmt.count(g.tokens_per_s) }), el("td", { text: fmt.usd(g.cost_per_hour) }))));
+    if (data.hidden_groups) body.append(el("tr", {}, el("td", { colspan: 10, class: "muted",
       text: `${data.hidden_groups} smaller groups are not charted; filter to see them.` })));
   }
 

@@ -172,6 +172,8 @@
         span.model ? kv("Model", `${span.model} (${span.provider})`) : [],
         span.input_tokens || span.output_tokens ? kv("Tokens", `input ${span.input_tokens} (cache read ${span.cache_read_tokens}, cache write ${span.cache_write_tokens}) · output ${span.output_tokens} (reasoning ${span.reasoning_tokens})`) : [],
         span.ttft_ns ? kv("Time to first token", fmt.durationNs(span.ttft_ns)) : [],
+        span.pricing ? kv("Cost", `${fmt.usd(span.cost)} · ${span.pricing.method === "gpu_time" ? "GPU time" : span.pricing.method}` +
+          `${span.pricing.price_ref ? ` (${span.pricing.price_ref})` : ""} · price version v${span.pricing.price_version}`) : [],
         span.guardrail_verdict ? kv("Guardrail", `${span.guardrail_verdict}${span.guardrail_action ? ` → ${span.guardrail_action}` : ""}`) : [],
         span.host ? kv("Host / GPU", `${span.host}${span.gpu_id ? ` · GPU ${span.gpu_id}` : ""}`) : [],
         kv("Critical path", span.critical ? "◆ yes" : "no"), kv("Instrumentation", `${detail.scope_name} ${detail.scope_version} (${detail.dialect})`)),
@@ -188,7 +190,9 @@
       el("th", { scope: "row", text: r.step }), el("td", { text: fmt.durationNs(r.critical_path_ns) }),
       el("td", {}, el("span", { class: "share", style: `width:${Math.round(r.critical_path_share * 100)}px` }),
         ` ${(r.critical_path_share * 100).toFixed(1)} %`),
-      el("td", { text: r.span_time_ns ? fmt.durationNs(r.span_time_ns) : "—" }), el("td", { text: fmt.count(r.tokens) }))));
+      el("td", { text: r.span_time_ns ? fmt.durationNs(r.span_time_ns) : "—" }), el("td", { text: fmt.count(r.tokens) }),
+      el("td", { text: r.cost ? fmt.usd(r.cost) : "—" }),
+      el("td", { text: r.cost_share === null ? "—" : `${(r.cost_share * 100).toFixed(1)} %` }))));
   }
 
   const LANE_METRICS = [["gpu.utilization", "GPU util", 100], ["gpu.sm_active", "SM active", 100],
@@ -231,7 +235,9 @@
     document.querySelector("[data-summary]").replaceChildren(el("dl", { class: "facts" },
       kv("Started", fmt.time(new Date(data.start_ns / 1e6).toISOString())), kv("Duration", fmt.durationNs(data.end_ns - data.start_ns)),
       kv("Spans", `${data.span_count}${data.truncated ? " (truncated)" : ""}`), kv("Errors", errors ? `✖ ${errors}` : "✔ none"),
-      kv("Tokens", fmt.count(tokens)), kv("Services", [...new Set(data.spans.map((s) => s.service_name))].join(", "))));
+      kv("Tokens", fmt.count(tokens)),
+      kv("Cost", data.spans.some((s) => s.cost !== null) ? fmt.usd(data.spans.reduce((n, s) => n + (s.cost || 0), 0)) : "not costed yet"),
+      kv("Services", [...new Set(data.spans.map((s) => s.service_name))].join(", "))));
   }
 
   async function load() {

@@ -45,6 +45,7 @@
       el("td", { text: t.trace_services.join(", ") }), el("td", { text: t.trace_models.join(", ") }),
       el("td", { text: fmt.durationNs(t.duration_ns) }), el("td", { text: fmt.count(t.spans) }),
       el("td", { text: `${fmt.count(t.input_tokens)} / ${fmt.count(t.output_tokens)}` }),
+      el("td", { text: fmt.usd(t.cost) }),
       el("td", { class: t.errors ? "bad" : "good", text: t.errors ? `✖ ${t.errors} error${t.errors > 1 ? "s" : ""}` : "✔ ok" }));
   }
 
