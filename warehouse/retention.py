@@ -19,6 +19,7 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "cost_hourly": ("cost", "hour"),
     "cost_daily": ("cost", "day"),
     "cost_daily_dims": ("cost", "day"),
+    "cost_monthly": ("cost", "month"),
 }
 
 

@@ -26,8 +26,12 @@ def cost_report(project: Project, start_day: date, end_day: date, group_by: list
     """Cost and usage for days [start_day, end_day) grouped by ``group_by`` (REPORT_DIMENSIONS) and
     ``period``, with the derived unit costs finance asks for."""
     flags = {flag: int(name in group_by) for name, flag in REPORT_DIMENSIONS.items()}
+    whole_months = start_day.day == 1 and end_day.day == 1 and period != "day" and \
+        not {"endpoint", "service_name"} & set(group_by)
+    if whole_months:
+        del flags["by_endpoint"], flags["by_service"]
     frame = get_warehouse().run_query(
-        "cost.report", project_id=project.pk, start=day_start(start_day), end=day_start(end_day), period=period,
+        "cost.report_monthly" if whole_months else "cost.report", project_id=project.pk, start=day_start(start_day), end=day_start(end_day), period=period,
         tenants=tenants or [], models=models or [], providers=providers or [], limit=limit, **flags)
     return [_derived(row, group_by, period) for row in frame.to_dicts()]
 

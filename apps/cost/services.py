@@ -82,11 +82,12 @@ def attribution(project: Project) -> dict[str, list[str]]:
 
 
 def cost_window(project: Project, start: datetime, end: datetime, *, kind: str = CostRun.Kind.LIVE,
-                user=None, run: CostRun | None = None, chunk: timedelta = timedelta(hours=1)) -> CostRun:
+                user=None, run: CostRun | None = None, chunk: timedelta = timedelta(days=1)) -> CostRun:
     """Cost [start, end) (whole minutes) with the current price version and bring the ledger in line.
 
-    Works an hour at a time: each hour's reversals and postings go in one insert, which lands whole
-    or not at all; a crash between hours leaves earlier hours done and the rest to the next run."""
+    Works a UTC day at a time: each day's reversals and postings go in one insert into one monthly
+    partition, which lands whole or not at all; a crash between days leaves earlier days done and the
+    rest to the next run (which finds them by comparing the ledger with what it should hold)."""
     start, end = _minute(start), _minute(end)
     version = current_version(project)
     if run is None:
@@ -114,7 +115,7 @@ def _post_window(run: CostRun, book: PriceBook, dims: dict[str, list[str]], chun
         run.total_before = window_total(project, run.start, run.end)
     at = run.start
     while at < run.end:
-        upto = min(at + chunk, run.end)
+        upto = min(_next_boundary(at, chunk), run.end)
         inputs = ledger.Inputs(
             spans=warehouse.run_query("cost.llm_spans", project_id=project.pk, start=at, end=upto,
                                       dim_keys=list(dims.values())),
@@ -131,6 +132,12 @@ def _post_window(run: CostRun, book: PriceBook, dims: dict[str, list[str]], chun
         at = upto
     if audited:
         run.total_after = window_total(project, run.start, run.end)
+
+
+def _next_boundary(at: datetime, chunk: timedelta) -> datetime:
+    """The next multiple of ``chunk`` since the epoch (chunks of a day end at UTC midnight)."""
+    step = int(chunk.total_seconds())
+    return datetime.fromtimestamp((int(at.timestamp()) // step + 1) * step, UTC)
 
 
 def window_total(project: Project, start: datetime, end: datetime) -> Decimal:

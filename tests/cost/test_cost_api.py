@@ -166,3 +166,17 @@ def test_finance_pages_show_the_figures_and_escape_telemetry_text(costed):
                                                                   "monthly_usd": "1", "thresholds": "50,100"})
     assert created.status_code == 302
     assert "monthly" in client.get(f"/projects/{costed.pk}/cost/budgets").content.decode()
+
+
+def test_whole_month_reports_read_the_monthly_rollup_and_agree_with_the_daily_one(costed):
+    from apps.cost import budgets, selectors
+
+    first = budgets.month_start(T)
+    following = budgets.month_end(first)
+    monthly = selectors.cost_report(costed, first, following, ["tenant", "model"], period="month")
+    daily = selectors.cost_report(costed, first, following, ["tenant", "model"], period="day")
+    assert monthly and {r["period"] for r in monthly} == {first}
+    summed: dict = {}
+    for row in daily:
+        summed[(row["tenant"], row["model"])] = summed.get((row["tenant"], row["model"]), 0) + row["total_cost"]
+    assert {(r["tenant"], r["model"]): r["total_cost"] for r in monthly} == summed

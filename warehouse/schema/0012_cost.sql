@@ -164,3 +164,52 @@ FROM (
 )
 ARRAY JOIN dim_names AS dimension, dim_values AS value
 GROUP BY project_id, day, dimension, value, model;
+
+-- Monthly by tenant and model: month-end reports read a few rows per tenant and model.
+CREATE TABLE IF NOT EXISTS cost_monthly {{on_cluster}} (
+    project_id UInt64,
+    month Date,
+    tenant LowCardinality(String),
+    provider LowCardinality(String),
+    model LowCardinality(String),
+    kind LowCardinality(String),
+    method LowCardinality(String),
+    requests Int64,
+    errors Int64,
+    input_tokens Int64,
+    output_tokens Int64,
+    cache_read_tokens Int64,
+    cache_write_tokens Int64,
+    reasoning_tokens Int64,
+    gpu_seconds Float64,
+    total_cost Decimal(38, 15),
+    input_cost Decimal(38, 15),
+    output_cost Decimal(38, 15),
+    error_cost Decimal(38, 15),
+    retry_cost Decimal(38, 15),
+    blocked_cost Decimal(38, 15)
+) ENGINE = SummingMergeTree
+PARTITION BY toYear(month)
+ORDER BY (project_id, month, tenant, provider, model, kind, method)
+TTL month + toIntervalDay({{retention_days:cost}});
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS cost_monthly_mv {{on_cluster}} TO cost_monthly AS
+SELECT project_id, toStartOfMonth(timestamp) AS month, tenant, provider, model, kind, method,
+       sum(s_requests) AS requests, sum(s_requests * is_error) AS errors, sum(s_input) AS input_tokens,
+       sum(s_output) AS output_tokens, sum(s_cache_read) AS cache_read_tokens,
+       sum(s_cache_write) AS cache_write_tokens, sum(s_reasoning) AS reasoning_tokens,
+       sum(s_gpu_seconds) AS gpu_seconds, sum(s_cost) AS total_cost,
+       sum(sign * (input_cost + cache_read_cost + cache_write_cost)) AS input_cost,
+       sum(sign * (output_cost + reasoning_cost)) AS output_cost,
+       sum(if(is_error = 1, s_cost, toDecimal128(0, 15))) AS error_cost,
+       sum(if(is_retry = 1, s_cost, toDecimal128(0, 15))) AS retry_cost,
+       sum(if(is_blocked = 1, s_cost, toDecimal128(0, 15))) AS blocked_cost
+FROM (
+    SELECT *, toInt64(sign) * requests AS s_requests, toInt64(sign) * toInt64(input_tokens) AS s_input,
+           toInt64(sign) * toInt64(output_tokens) AS s_output, toInt64(sign) * toInt64(cache_read_tokens) AS s_cache_read,
+           toInt64(sign) * toInt64(cache_write_tokens) AS s_cache_write,
+           toInt64(sign) * toInt64(reasoning_tokens) AS s_reasoning, sign * gpu_seconds AS s_gpu_seconds,
+           sign * total_cost AS s_cost
+    FROM cost_ledger
+)
+GROUP BY project_id, month, tenant, provider, model, kind, method;
