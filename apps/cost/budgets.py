@@ -2,7 +2,7 @@
 
 Forecast = spend so far + the recent daily run rate × the time left in the month. The run rate is
 the mean of the last (up to) seven complete days of the month; on the first day, today's spend
-divided by the part of the day gone. A straight line, stated as such on the page: finance reads
+divided by the part of the day gone once six hours have passed (before that, no extrapolation). A straight line, stated as such on the page: finance reads
 it as "where this month ends if the last week repeats".
 """
 
@@ -15,6 +15,7 @@ from .pricing import money
 
 DEFAULT_THRESHOLDS = (50, 80, 100)
 RUN_RATE_DAYS = 7
+MIN_DAY_FOR_RATE = Decimal("0.25")          # on the 1st, extrapolate only after six hours
 
 
 def month_start(moment: datetime) -> date:
@@ -62,8 +63,10 @@ def status(amount: Decimal, daily: dict[date, Decimal], now: datetime) -> Budget
     day_gone = Decimal((now - datetime.combine(today, time(0), tzinfo=UTC)).total_seconds()) / 86_400
     if complete:
         rate = sum((value for _, value in complete), Decimal(0)) / len(complete)
+    elif day_gone >= MIN_DAY_FOR_RATE:
+        rate = days[-1][1] / day_gone
     else:
-        rate = days[-1][1] / day_gone if day_gone else Decimal(0)
+        rate = Decimal(0)       # minutes into a month, a burst would extrapolate to a month of it
     left = Decimal((month_end(first) - today).days) - day_gone
     return BudgetStatus(first, money(amount), money(spend), money(spend + rate * left), money(rate), days)
 

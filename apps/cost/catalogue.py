@@ -89,9 +89,11 @@ def is_time_of_day_priced(provider: str, model: str) -> bool:
 
 @cache
 def _lookup(provider: str, model: str) -> tuple[types.Provider, types.ModelInfo] | None:
-    if not model or provider in SELF_HOSTED:
+    # Without a provider the model name alone would pick one (a self-hosted Llama would get some cloud's
+    # price): unpriced instead, unless an override says what it costs.
+    if not model or not provider or provider in SELF_HOSTED:
         return None
-    provider_id = PROVIDER_IDS.get(provider, provider or None)
+    provider_id = PROVIDER_IDS.get(provider, provider)
     snapshot = data_snapshot.get_snapshot()
     try:
         return snapshot.find_provider_model(model, None, provider_id, None)

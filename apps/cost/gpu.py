@@ -82,7 +82,7 @@ def span_lines(allocated: pl.DataFrame) -> pl.DataFrame:
         timestamp=pl.from_epoch("minute_ns", "ns").dt.replace_time_zone("UTC"),
         kind=pl.lit("llm"), method=pl.lit("gpu_time"),
         requests=first.cast(pl.UInt8),
-        gpu_seconds=pl.col("overlap_ns") / 1e9 * pl.col("busy"),
+        gpu_seconds=(pl.col("overlap_ns") / 1e9 * pl.col("busy")).round(6),
         gpu_cost=femto_to_money("share"),
         **{column: pl.when(first).then(pl.col(column)).otherwise(0)
            for column in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
@@ -96,5 +96,5 @@ def idle_lines(priced: pl.DataFrame) -> pl.DataFrame:
         line_key=pl.col("gpu_key") * pl.lit(_LINE_MIX, pl.UInt64) + (pl.col("minute_ns") // 1_000_000_000).cast(pl.UInt64),
         timestamp=pl.from_epoch("minute_ns", "ns").dt.replace_time_zone("UTC"),
         kind=pl.lit("gpu_idle"), method=pl.lit("gpu_time"),
-        gpu_seconds=(1.0 - pl.col("busy")) * 60.0,
+        gpu_seconds=((1.0 - pl.col("busy")) * 60.0).round(6),
         gpu_cost=femto_to_money("idle"))

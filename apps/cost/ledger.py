@@ -8,12 +8,12 @@ Pure parts (``desired_lines`` from frames, ``reconcile``) are separate from the 
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
 
-from . import gpu
+from . import catalogue, gpu
 from .pricing import COST_COLUMNS, MONEY, PriceBook, money, price_spans
 
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
@@ -35,6 +35,14 @@ _DEFAULTS = {"kind": "llm", "method": "unpriced", "price_ref": "", "trace_id": b
              "service_name": "", "endpoint": "", "operation": "", "provider": "", "model": "", "tenant": "",
              "host": "", "gpu_id": "", "requests": 0, "is_error": 0, "is_retry": 0, "is_blocked": 0,
              "gpu_seconds": 0.0}
+
+
+def binary_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Queries send ids as hex (``trace_hex``, ``span_hex``); the ledger stores the bytes."""
+    if "trace_hex" not in frame.columns:
+        return frame
+    return frame.with_columns(trace_id=pl.col("trace_hex").str.decode("hex"),
+                              span_id=pl.col("span_hex").str.decode("hex")).drop("trace_hex", "span_hex")
 
 
 def conform(frame: pl.DataFrame, **constants) -> pl.DataFrame:
@@ -94,18 +102,35 @@ def _days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=i) for i in range((end.date() - first).days + 1)]
 
 
+def gpu_priced(book: PriceBook, spans: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
+    """The spans that pay for GPU time: served on a priced GPU by a serving engine of our own (or by
+    a provider nobody lists a price for). A hosted API called from a GPU host keeps its list price."""
+    on_gpu = spans.with_columns(day=pl.col("timestamp").dt.date()).join(
+        prices.select("host", "gpu_id", "day"), on=["host", "gpu_id", "day"], how="semi")
+    own = pl.col("provider").is_in(list(catalogue.SELF_HOSTED)) | (pl.col("provider") == "")
+    unlisted = [(p, m, t, d) for p, m, t, d in on_gpu.filter(~own).select("provider", "model", "tenant", "day")
+                .unique().iter_rows()
+                if book.card(p, m, t, datetime.combine(d, datetime.min.time(), tzinfo=UTC)) is None]
+    if not unlisted:
+        return on_gpu.filter(own).drop("day")
+    keys = pl.DataFrame(unlisted, schema=["provider", "model", "tenant", "day"], orient="row")
+    return pl.concat([on_gpu.filter(own), on_gpu.join(keys, on=["provider", "model", "tenant", "day"], how="semi")
+                      .filter(~own)]).drop("day")
+
+
 def desired_lines(book: PriceBook, inputs: Inputs) -> pl.DataFrame:
     """Every ledger line the window should hold under ``book`` (without posting ids)."""
-    spans = inputs.spans.with_columns(dim_names=pl.lit(inputs.dimensions, dtype=pl.List(pl.String)))
+    spans = binary_ids(inputs.spans).with_columns(dim_names=pl.lit(inputs.dimensions, dtype=pl.List(pl.String)))
+    # A span stored twice (an exporter's retry) is one call.
+    spans = spans.unique(subset="line_key", keep="first", maintain_order=True)
     prices = gpu_price_table(book, inputs)
-    on_priced_gpu = spans.with_columns(day=pl.col("timestamp").dt.date()).join(
-        prices.select("host", "gpu_id", "day"), on=["host", "gpu_id", "day"], how="semi")
+    on_priced_gpu = gpu_priced(book, spans, prices)
     listed = spans.join(on_priced_gpu.select("line_key"), on="line_key", how="anti").filter(
         pl.col("timestamp") >= inputs.start)
     parts = [conform(price_spans(listed, book).with_columns(requests=pl.lit(1)))]
     if not prices.is_empty():
         minutes = inputs.minutes.with_columns(minute_ns=pl.col("minute").dt.epoch("ns"))
-        running = gpu.span_minutes(on_priced_gpu.drop("day"), inputs.start, inputs.end)
+        running = gpu.span_minutes(on_priced_gpu, inputs.start, inputs.end)
         priced = gpu.gpu_minutes(minutes, running, prices)
         parts.append(conform(gpu.span_lines(gpu.allocate(running, priced))))
         parts.append(conform(gpu.idle_lines(priced)))
@@ -128,7 +153,7 @@ def fingerprint(frame: pl.DataFrame) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Changes:
-    rows: pl.DataFrame           # reversals and new postings, ready to insert
+    rows: pl.DataFrame           # reversals, corrections and new postings, ready to insert
     posted: int
     reversed: int
     unchanged: int
@@ -136,19 +161,29 @@ class Changes:
 
 def reconcile(desired: pl.DataFrame, live: pl.DataFrame, *, project_id: int, posting: int,
               version: int) -> Changes:
-    """What to insert so that the postings in force become exactly ``desired``: live postings that
-    equal a desired line stay (one of them, if a crash ever left two); every other live posting is
-    reversed; every desired line not already in force is posted."""
-    desired = conform(desired, project_id=project_id)
-    live = conform(live, project_id=project_id)
+    """What to insert so that the postings in force become exactly ``desired``.
+
+    ``live`` holds every posting of the window whose rows do not cancel, with its net count. Per line,
+    one live posting that equals the desired figure stays in force (net brought to 1); every other
+    posting is brought to net 0 (reversed, or, after an interrupted run reversed it twice, re-added);
+    a desired line with no such posting is posted anew."""
+    desired = conform(binary_ids(desired), project_id=project_id)
+    net = live["net"].cast(pl.Int64) if "net" in live.columns else pl.Series("net", [1] * live.height, pl.Int64)
+    live = conform(binary_ids(live), project_id=project_id).with_columns(net=net)
     desired = desired.with_columns(fingerprint(desired))
     live = live.with_columns(fingerprint(live))
     kept = (live.join(desired.select("line_key", "_fp"), on=["line_key", "_fp"], how="semi")
-            .group_by("line_key").agg(pl.col("posting").min()))
-    reversals = live.join(kept, on=["line_key", "posting"], how="anti").drop("_fp")
+            .group_by("line_key").agg(pl.col("posting").min()).with_columns(_target=pl.lit(1, pl.Int64)))
+    live = (live.join(kept, on=["line_key", "posting"], how="left")
+            .with_columns(_delta=pl.col("_target").fill_null(0) - pl.col("net")))
+    corrections = (live.filter(pl.col("_delta") != 0)
+                   .with_columns(sign=pl.col("_delta").sign(), _copy=pl.int_ranges(0, pl.col("_delta").abs()))
+                   .explode("_copy"))
     postings = desired.join(kept, on="line_key", how="anti").drop("_fp")
     rows = pl.concat([
-        conform(reversals, sign=-1, run_id=posting),
+        conform(corrections, run_id=posting),
         conform(postings, sign=1, run_id=posting, posting=posting, price_version=version),
     ])
-    return Changes(rows, posted=postings.height, reversed=reversals.height, unchanged=kept.height)
+    reversed_rows = corrections.filter(pl.col("sign") < 0).height
+    return Changes(rows, posted=postings.height + corrections.height - reversed_rows, reversed=reversed_rows,
+                   unchanged=kept.height)

@@ -27,6 +27,7 @@ RATE_COLUMNS = ("r_input", "r_cache_read", "r_cache_write", "r_output", "r_reaso
 COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "output_cost", "reasoning_cost",
                 "request_cost")
 MATCH_KINDS = ("equals", "starts_with", "glob", "regex")
+MODEL_NAME_MAX = 256
 
 
 def money(value: Decimal | int | str) -> Decimal:
@@ -43,7 +44,8 @@ def model_matches(kind: str, pattern: str, model: str) -> bool:
     if kind == "glob":
         return fnmatch.fnmatchcase(name, pat)
     if kind == "regex":
-        return re.fullmatch(pattern, model, flags=re.IGNORECASE) is not None
+        # Model names come from telemetry: matched up to a bounded length (patterns are vetted on save).
+        return re.fullmatch(pattern, model[:MODEL_NAME_MAX], flags=re.IGNORECASE) is not None
     raise ValueError(f"unknown match kind {kind!r}")
 
 
@@ -141,12 +143,17 @@ def price_spans(spans: pl.DataFrame, book: PriceBook) -> pl.DataFrame:
                       ((pl.col("input_tokens") > pl.col("tier_start")) &
                        (pl.col("input_tokens") <= pl.col("tier_end"))))
               .sort("_row"))
+    # Signed before subtracting: token counts are unsigned, and a span reporting more cached than total
+    # input tokens must price as zero uncached input, not wrap around to 1.8e19.
+    def count(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.Int64)
+
     tokens = {
-        "input_cost": (pl.col("input_tokens") - pl.col("cache_read_tokens") - pl.col("cache_write_tokens")).clip(0),
-        "cache_read_cost": pl.col("cache_read_tokens"),
-        "cache_write_cost": pl.col("cache_write_tokens"),
-        "output_cost": (pl.col("output_tokens") - pl.col("reasoning_tokens")).clip(0),
-        "reasoning_cost": pl.col("reasoning_tokens"),
+        "input_cost": (count("input_tokens") - count("cache_read_tokens") - count("cache_write_tokens")).clip(0),
+        "cache_read_cost": count("cache_read_tokens"),
+        "cache_write_cost": count("cache_write_tokens"),
+        "output_cost": (count("output_tokens") - count("reasoning_tokens")).clip(0),
+        "reasoning_cost": count("reasoning_tokens"),
         "request_cost": pl.lit(1),
     }
     costs = {name: (count.cast(pl.Decimal(38, 0)) * pl.col(rate)).cast(MONEY).fill_null(money(0))

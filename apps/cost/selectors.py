@@ -105,17 +105,19 @@ def agent_runs(project: Project, start: datetime, end: datetime) -> list[dict]:
 
 def ledger_pages(project: Project, start: datetime, end: datetime, page: int = 20_000):
     """Every ledger row of [start, end), a page (polars frame) at a time, in a stable order."""
-    cursor: dict = {"has_cursor": 0, "after_ts": start, "after_line": 0, "after_posting": 0, "after_sign": 0}
+    cursor: dict = {"has_cursor": 0, "after_ns": 0, "after_line": 0, "after_posting": 0, "after_sign": 0}
     warehouse = get_warehouse()
     while True:
         frame = warehouse.run_query("cost.ledger_lines", project_id=project.pk, start=start, end=end,
                                     limit=page, **cursor)
         if frame.height or cursor["has_cursor"] == 0:
-            yield frame             # the first page even when empty: it carries the columns
+            yield frame.drop("ts_ns")   # the first page even when empty: it carries the columns
         if frame.height < page:
             return
+        # The cursor is the whole-nanosecond time: a Python datetime would drop the last three digits
+        # and the next page would repeat rows.
         last = frame.row(-1, named=True)
-        cursor = {"has_cursor": 1, "after_ts": last["timestamp"], "after_line": last["line_key"],
+        cursor = {"has_cursor": 1, "after_ns": last["ts_ns"], "after_line": last["line_key"],
                   "after_posting": last["posting"], "after_sign": last["sign"]}
 
 

@@ -62,18 +62,28 @@ def price_book(version: PriceVersion) -> PriceBook:
 # -- costing --------------------------------------------------------------------------------------
 
 @contextmanager
-def project_lease(project: Project, owner: str, ttl: timedelta = timedelta(minutes=15)):
+def project_lease(project: Project, owner: str, ttl: timedelta | None = None):
     """Hold the project's ledger: a compare-and-set claim that a crashed holder loses after ``ttl``."""
     row, _ = CostSettings.objects.get_or_create(project=project)
     now = timezone.now()
     claimed = CostSettings.objects.filter(pk=row.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)) \
-        .update(lease_owner=owner, lease_until=now + ttl)
+        .update(lease_owner=owner, lease_until=now + (ttl or LEASE))
     if not claimed:
         raise CostBusy(f"the ledger of project {project.pk} is being written by another run")
     try:
         yield row
     finally:
         CostSettings.objects.filter(pk=row.pk, lease_owner=owner).update(lease_owner="", lease_until=None)
+
+
+LEASE = timedelta(minutes=15)
+
+
+def lease_renew(project: Project, owner: str) -> None:
+    """Extend the lease before each chunk; a run that lost it (it stalled past the lease) stops
+    instead of writing beside the run that took over."""
+    if not CostSettings.objects.filter(project=project, lease_owner=owner).update(lease_until=timezone.now() + LEASE):
+        raise CostBusy(f"run {owner} lost the ledger lease of project {project.pk}")
 
 
 def attribution(project: Project) -> dict[str, list[str]]:
@@ -96,7 +106,7 @@ def cost_window(project: Project, start: datetime, end: datetime, *, kind: str =
     run.price_version = version
     try:
         with project_lease(project, owner=f"{run.kind}-{run.posting}"):
-            _post_window(run, price_book(version), attribution(project), chunk)
+            _post_window(run, price_book(version), attribution(project), chunk, owner=f"{run.kind}-{run.posting}")
     except Exception as error:
         if run.pk:
             run.status, run.error, run.finished_at = CostRun.Status.FAILED, str(error)[:500], timezone.now()
@@ -109,12 +119,13 @@ def cost_window(project: Project, start: datetime, end: datetime, *, kind: str =
     return run
 
 
-def _post_window(run: CostRun, book: PriceBook, dims: dict[str, list[str]], chunk: timedelta) -> None:
+def _post_window(run: CostRun, book: PriceBook, dims: dict[str, list[str]], chunk: timedelta, owner: str) -> None:
     project, warehouse, audited = run.project, get_warehouse(), run.kind != CostRun.Kind.LIVE
     if audited:
         run.total_before = window_total(project, run.start, run.end)
     at = run.start
     while at < run.end:
+        lease_renew(project, owner)
         upto = min(_next_boundary(at, chunk), run.end)
         inputs = ledger.Inputs(
             spans=warehouse.run_query("cost.llm_spans", project_id=project.pk, start=at, end=upto,
@@ -160,7 +171,10 @@ def live_window(now: datetime) -> tuple[datetime, datetime]:
 def recompute_request(project: Project, start: datetime, end: datetime, user) -> CostRun:
     """Validate a user's recompute window (its spans must still exist) and queue the run."""
     now = timezone.now()
-    oldest = now - timedelta(days=settings.RETENTION_DAYS["traces"]) + timedelta(hours=1)
+    # Spans and GPU metrics must both still be there: without the metrics, every GPU-minute would
+    # look fully busy.
+    kept_days = min(settings.RETENTION_DAYS["traces"], settings.RETENTION_DAYS["metrics"])
+    oldest = now - timedelta(days=kept_days) + timedelta(hours=1)
     if start.tzinfo is None or end.tzinfo is None:
         raise CostInputError("start and end need a time zone (UTC).")
     if not start < end:
@@ -168,7 +182,7 @@ def recompute_request(project: Project, start: datetime, end: datetime, user) ->
     if end > now:
         raise CostInputError("end cannot be in the future.")
     if start < oldest:
-        raise CostInputError(f"spans before {oldest:%Y-%m-%d %H:%M} UTC are past trace retention; "
+        raise CostInputError(f"spans before {oldest:%Y-%m-%d %H:%M} UTC are past trace or metric retention; "
                              "their ledger figures can no longer be recomputed.")
     if end - start > timedelta(days=93):
         raise CostInputError("recompute at most 93 days at a time.")
@@ -187,12 +201,19 @@ def _enqueue_recompute(run_id: int) -> None:
 
 
 def recompute_run(run_id: int) -> str:
-    """Carry out a queued recompute (idempotent: a run already done or failed is left alone)."""
+    """Carry out a queued recompute (idempotent: a run already done or failed is left alone). When
+    another run holds the ledger, the recompute goes back to the queue ("busy") to be tried again."""
     claimed = CostRun.objects.filter(pk=run_id, status=CostRun.Status.PENDING).update(status=CostRun.Status.RUNNING)
     if not claimed:
         return "not pending"
     run = CostRun.objects.select_related("project").get(pk=run_id)
-    cost_window(run.project, run.start, run.end, run=run)
+    try:
+        cost_window(run.project, run.start, run.end, run=run)
+    except CostBusy:
+        if run.posted or run.reversed:
+            raise               # it lost the lease part-way: recorded as failed, rerun by the user
+        CostRun.objects.filter(pk=run_id).update(status=CostRun.Status.PENDING, error="", finished_at=None)
+        return "busy"
     return run.status
 
 
@@ -260,7 +281,7 @@ def budget_notification(alert: BudgetAlert, state: budgets.BudgetStatus, now: da
                     "forecast_usd": str(money(state.forecast).quantize(Decimal("0.01"))),
                     "threshold_percent": alert.threshold, "basis": alert.basis},
         "episode": 0, "starts_at": stamp, "ends_at": None, "burn_rates": {}, "exemplars": [],
-        "dedup_key": f"inferops/{project.slug}/budget/{budget.pk}/{state.month:%Y%m}/{alert.threshold}"[:255],
+        "dedup_key": f"inferops/{project.slug}/budget/{budget.pk}/{state.month:%Y%m}/{alert.threshold}/{alert.basis}"[:255],
         "url": f"{base}/projects/{project.pk}/cost/budgets", "link_text": "Budgets in InferOps",
         "sent_at": stamp,
     }
@@ -316,3 +337,13 @@ def budget_delete(project: Project, budget_id: int) -> None:
 
 def _user(user):
     return user if getattr(user, "is_authenticated", False) else None
+
+
+def attribution_set(project: Project, data: dict) -> dict[str, list[str]]:
+    """Which attribute keys attribute cost to which dimension from now on (a recompute applies the
+    change to past calls)."""
+    dims = validation.attribution_fields(data)
+    row, _ = CostSettings.objects.get_or_create(project=project)
+    row.attribution = dims
+    row.save(update_fields=["attribution"])
+    return dims

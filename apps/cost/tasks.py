@@ -23,10 +23,13 @@ def cost_live() -> dict:
     for project in Project.objects.all():
         try:
             run = services.cost_window(project, start, end)
+            CostSettings.objects.filter(project=project).update(costed_until=end)
+            services.budgets_check(project, now)
         except services.CostBusy:
             continue                    # a recompute holds the ledger; the next minute catches up
-        CostSettings.objects.filter(project=project).update(costed_until=end)
-        services.budgets_check(project, now)
+        except Exception:               # noqa: BLE001 - one project's failure must not stop the others
+            logger.exception("costing failed", extra={"project_id": project.pk})
+            continue
         done[project.pk] = run.posted
     return done
 
@@ -44,12 +47,19 @@ def cost_sweep() -> dict:
         except services.CostBusy:
             logger.warning("cost sweep skipped: ledger busy", extra={"project_id": project.pk})
             continue
+        except Exception:               # noqa: BLE001 - one project's failure must not stop the others
+            logger.exception("cost sweep failed", extra={"project_id": project.pk})
+            continue
         done[project.pk] = (run.posted, run.reversed)
     CostRun.objects.filter(kind=CostRun.Kind.LIVE, created_at__lt=now - timedelta(days=7)).delete()
     return done
 
 
-@shared_task(ignore_result=False)
-def cost_recompute(run_id: int) -> str:
-    """Carry out a recompute a user asked for (recorded as a pending run)."""
-    return services.recompute_run(run_id)
+@shared_task(bind=True, ignore_result=False, max_retries=60)
+def cost_recompute(self, run_id: int) -> str:
+    """Carry out a recompute a user asked for (recorded as a pending run); while the every-minute
+    job holds the ledger, try again shortly."""
+    outcome = services.recompute_run(run_id)
+    if outcome == "busy":
+        raise self.retry(countdown=20)
+    return outcome

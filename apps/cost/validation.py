@@ -12,6 +12,12 @@ class Invalid(ValueError):
     pass
 
 
+# Catastrophic backtracking needs a quantified group that itself holds a quantifier or an alternation;
+# refusing those (and backreferences) keeps every accepted pattern linear enough on model names.
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[*+?}|])(?:[^()\\]|\\.)*\)\s*(?:[*+?]|\{\d)")
+BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
 def text(data: dict, name: str, *, max_length: int, required: bool = True) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
@@ -96,6 +102,9 @@ def override_fields(data: dict) -> dict:
             re.compile(pattern)
         except re.error as error:
             raise Invalid(f"pattern: not a valid regular expression ({error}).") from None
+        if NESTED_QUANTIFIER.search(pattern) or BACKREFERENCE.search(pattern):
+            raise Invalid("pattern: repeated groups that repeat inside (like (a+)+) and backreferences are not "
+                          "allowed: they can take exponential time; use glob or a simpler expression.")
     kind = choice(data, "kind", ("price", "discount"), "price")
     fields = {"name": text(data, "name", max_length=80), "provider": text(data, "provider", max_length=64, required=False),
               "tenant": text(data, "tenant", max_length=128, required=False), "match": match, "pattern": pattern,
@@ -137,6 +146,44 @@ def budget_fields(data: dict) -> dict:
     if not thresholds or len(thresholds) > 10 or not all(1 <= t <= 1000 for t in thresholds):
         raise Invalid("thresholds: one to ten percentages between 1 and 1000.")
     return {"name": text(data, "name", max_length=80), "scope": scope, "scope_value": "" if scope == "project" else value,
-            "monthly_usd": amount(data, "monthly_usd", required=True, maximum=Decimal(10) ** 12, places=2,
+            "monthly_usd": amount(data, "monthly_usd", required=True, maximum=Decimal("999999999999.99"), places=2,
                                   exclusive_minimum=True),
             "thresholds": thresholds}
+
+
+DIMENSION_NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
+ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_.:/\-]{1,128}")
+
+
+def attribution_fields(data) -> dict[str, list[str]]:
+    """Attribution dimensions: ``dimension = key, key, …`` one per line (text), or a mapping."""
+    pairs = _attribution_pairs(data.get("attribution", ""))
+    if len(pairs) > 12:
+        raise Invalid("attribution: at most 12 dimensions.")
+    out: dict[str, list[str]] = {}
+    for name, keys in pairs:
+        if not isinstance(name, str) or not DIMENSION_NAME.fullmatch(name):
+            raise Invalid(f"attribution: {str(name)[:40]!r} is not a dimension name (lowercase letters, digits, _ and .).")
+        if name in out:
+            raise Invalid(f"attribution: {name} is given twice.")
+        if not isinstance(keys, list) or not 1 <= len(keys) <= 8 or \
+                not all(isinstance(k, str) and ATTRIBUTE_KEY.fullmatch(k) for k in keys):
+            raise Invalid(f"attribution: {name} needs one to eight attribute keys (letters, digits, . _ : / -).")
+        out[name] = keys
+    return out
+
+
+def _attribution_pairs(raw) -> list[tuple]:
+    if isinstance(raw, dict):
+        return list(raw.items())
+    if not isinstance(raw, str):
+        raise Invalid("attribution: text with one `dimension = key, key` per line, or an object.")
+    pairs = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, keys = line.partition("=")
+        if not sep:
+            raise Invalid(f"attribution line {number}: write `dimension = key, key`.")
+        pairs.append((name.strip(), [k.strip() for k in keys.split(",") if k.strip()]))
+    return pairs

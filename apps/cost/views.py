@@ -108,6 +108,7 @@ def prices(request, project):
         "versions": PriceVersion.objects.filter(project=project)[:30],
         "runs": CostRun.objects.filter(project=project).exclude(kind=CostRun.Kind.LIVE).select_related("price_version")[:30],
         "match_kinds": ("equals", "starts_with", "glob", "regex"), "pricings": GpuPrice.Pricing.choices,
+        "attribution": "\n".join(f"{name} = {', '.join(keys)}" for name, keys in services.attribution(project).items()),
     }
     return render(request, "cost/prices.html", context, status=400 if error else 200)
 
@@ -122,6 +123,8 @@ def _prices_action(request, project) -> None:
         services.gpu_price_create(project, data, user)
     elif action == "gpu-delete":
         services.gpu_price_delete(project, _int(data.get("id")), user)
+    elif action == "attribution":
+        services.attribution_set(project, data)
     elif action == "recompute":
         try:
             start, end = day_window(*parse_days({"start": data.get("start", ""), "end": data.get("end", "")}))

@@ -45,6 +45,7 @@ APIS = {
     "api-cost-budgets": ({}, "", FINANCE), "api-cost-overrides": ({}, "", FINANCE),
     "api-cost-gpu-prices": ({}, "", FINANCE), "api-cost-price-versions": ({}, "", FINANCE),
     "api-cost-catalogue": ({}, "q=claude", FINANCE), "api-cost-recomputes": ({}, "", FINANCE),
+    "api-cost-attribution-keys": ({}, "", FINANCE),
 }
 # Routes that only take writes; their role checks are in test_writes_by_role.
 WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member", "api-cost-budget", "api-cost-override",

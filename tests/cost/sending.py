@@ -56,10 +56,10 @@ def send_calls(server, key: str, calls: list[Call], service: str = "support-agen
                                  attributes={"http.route": "/v1/answer", "tenant.id": call.tenant})
         attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": call.provider,
                       "gen_ai.request.model": call.model, "gen_ai.response.model": call.model,
-                      "gen_ai.usage.input_tokens": call.input_tokens,
-                      "gen_ai.usage.output_tokens": call.output_tokens, "tenant.id": call.tenant,
-                      **call.attributes}
-        for key_name, value in (("gen_ai.usage.cache_read.input_tokens", call.cache_read),
+                      "tenant.id": call.tenant, **call.attributes}
+        for key_name, value in (("gen_ai.usage.input_tokens", call.input_tokens),
+                                ("gen_ai.usage.output_tokens", call.output_tokens),
+                                ("gen_ai.usage.cache_read.input_tokens", call.cache_read),
                                 ("gen_ai.usage.cache_creation.input_tokens", call.cache_write),
                                 ("gen_ai.usage.reasoning.output_tokens", call.reasoning),
                                 ("host.name", call.host), ("gpu.id", call.gpu_id)):

@@ -27,6 +27,11 @@ def test_forecast_extends_the_last_weeks_run_rate_to_month_end():
                                                      (100, "forecast")]
 
 
+def test_minutes_into_a_month_a_burst_is_not_extrapolated():
+    state = budgets.status(Decimal(100), {date(2026, 12, 1): Decimal("0.70")}, datetime(2026, 12, 1, 0, 3, tzinfo=UTC))
+    assert (state.run_rate, state.forecast) == (money(0), money("0.70"))
+
+
 def test_first_day_forecast_uses_the_part_of_the_day_gone():
     state = budgets.status(Decimal(100), {date(2026, 12, 1): Decimal(2)}, datetime(2026, 12, 1, 6, tzinfo=UTC))
     assert state.run_rate == money(8)                                   # $2 in a quarter day

@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth import get_user_model
@@ -89,7 +90,7 @@ def test_bad_budgets_gpu_prices_recomputes_and_report_parameters_are_refused(pro
         f"{base}/gpu-prices", {"name": "g", "hourly_usd": "0", "effective_from": "2026-01-01"}, format="json").data["detail"]
     old = client.post(f"{base}/recomputes", {"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"},
                       format="json")
-    assert old.status_code == 400 and "past trace retention" in old.data["detail"]
+    assert old.status_code == 400 and "past trace or metric retention" in old.data["detail"]
     assert "timezone" in client.post(f"{base}/recomputes", {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"},
                                      format="json").data["detail"]
     assert client.get(f"{base}/report?group_by=colour").status_code == 400
@@ -143,6 +144,10 @@ def test_the_ledger_exports_every_posting_and_reversal_streamed(costed):
     assert len(csv_lines) == 1 + 3 + 2 + 2           # header, 3 postings, 2 reversals, 2 new postings
     table = pq.read_table(io.BytesIO(b"".join(client.get(url + "&output=parquet").streaming_content)))
     assert table.num_rows == 7
+    from apps.cost import selectors
+
+    paged = pl.concat(selectors.ledger_pages(costed, T - timedelta(hours=1), T + timedelta(hours=1), page=2))
+    assert paged.height == 7 and paged.select("line_key", "posting", "sign").n_unique() == 7
     assert sorted(zip(table.column("price_version").to_pylist(), table.column("sign").to_pylist(), strict=True)) == [
         (1, -1), (1, -1), (1, 1), (1, 1), (1, 1), (2, 1), (2, 1)]
     net = sum(v * s for v, s in zip(table.column("total_cost").to_pylist(), table.column("sign").to_pylist(),
@@ -180,3 +185,25 @@ def test_whole_month_reports_read_the_monthly_rollup_and_agree_with_the_daily_on
     for row in daily:
         summed[(row["tenant"], row["model"])] = summed.get((row["tenant"], row["model"]), 0) + row["total_cost"]
     assert {(r["tenant"], r["model"]): r["total_cost"] for r in monthly} == summed
+
+
+def test_attribution_keys_are_configured_and_a_recompute_applies_them(costed):
+    client, base = api(costed, "finance"), f"/api/v1/projects/{costed.pk}/cost"
+    bad = client.put(f"{base}/attribution-keys", {"attribution": {"Squad!": ["team"]}}, format="json")
+    assert bad.status_code == 400 and "is not a dimension name" in bad.data["detail"]
+    assert client.put(f"{base}/attribution-keys", {"attribution": {"squad": ["squad", "team"]}},
+                      format="json").status_code == 200
+    assert client.get(f"{base}/attribution-keys").data == {"attribution": {"squad": ["squad", "team"]}}
+    services.cost_window(costed, T, T + timedelta(minutes=10), kind=CostRun.Kind.RECOMPUTE)
+    rows = client.get(f"{base}/attribution?dimension=squad&start={T.date()}&end={T.date() + timedelta(days=1)}").data
+    assert {(r["value"], r["total_cost"]) for r in rows["rows"]} == {("search", "0.300000000000000"),
+                                                                    ("", "0.150000000000000")}
+
+
+def test_override_patterns_that_can_backtrack_exponentially_are_refused(project):
+    client = api(project, "admin")
+    for pattern in ("(a|aa)*b", "(x+)+y", r"(gpt)\1"):
+        response = client.post(f"/api/v1/projects/{project.pk}/cost/overrides",
+                               {"name": "x", "match": "regex", "pattern": pattern, "input_mtok": "1",
+                                "output_mtok": "1", "effective_from": "2026-01-01"}, format="json")
+        assert response.status_code == 400 and "exponential time" in response.data["detail"], pattern

@@ -56,6 +56,22 @@ def test_calls_are_costed_once_and_a_recompute_after_an_override_changes_totals_
     assert by_model["claude-sonnet-4-5"]["total_cost"] == money("0.00055875")
 
 
+def test_anthropic_raw_input_sent_with_legacy_names_is_priced_on_the_uncached_part(ingest_server, ingest_key, project):
+    """Anthropic reports input 100 beside cache read 50 and cache creation 25; an instrumentation on the
+    old names passes that raw figure on. Stored as the total 175; 100 pay the input price."""
+    send_calls(ingest_server, ingest_key, [Call(T + timedelta(minutes=30), "claude-sonnet-4-5", provider="anthropic",
+                                                attributes={"gen_ai.usage.prompt_tokens": 100,
+                                                            "gen_ai.usage.cache_read_input_tokens": 50,
+                                                            "gen_ai.usage.cache_creation_input_tokens": 25,
+                                                            "gen_ai.usage.completion_tokens": 10})])
+    run = services.cost_window(project, T + timedelta(minutes=30), T + timedelta(minutes=31), kind=CostRun.Kind.SWEEP)
+    assert run.posted == 1 and run.total_after == money("0.00055875")
+    [row] = selectors.cost_report(project, T.date(), T.date() + timedelta(days=2), ["model"])
+    assert (row["input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"]) == (175, 50, 25)
+    # Per 1M input tokens: (100 × $3 + 50 × $0.30 + 25 × $3.75) ÷ 175 tokens.
+    assert row["cost_per_m_input"] == money(money("0.00040875") * 1_000_000 / 175)
+
+
 def test_gpu_time_prices_self_hosted_requests_by_their_share_and_reports_idle_cost(
         ingest_server, ingest_key, project):
     """One H100 at $3.60/h ($0.06 a minute). Minute 0: 75 % busy, two requests of 30 s and 10 s →
@@ -71,6 +87,9 @@ def test_gpu_time_prices_self_hosted_requests_by_their_share_and_reports_idle_co
     send_calls(ingest_server, ingest_key, [
         Call(m0, llama, provider="vllm", input_tokens=3000, output_tokens=1000, seconds=30, host="gpu-node-01",
              gpu_id="0"),
+        # A hosted API called from the same GPU host keeps its list price and takes no GPU time.
+        Call(m0 + timedelta(seconds=5), "gpt-4o-mini", input_tokens=1_000_000, seconds=20, host="gpu-node-01",
+             gpu_id="0"),
         Call(m0 + timedelta(seconds=40), llama, provider="vllm", input_tokens=1000, output_tokens=500, seconds=10,
              host="gpu-node-01", gpu_id="0")])
 
@@ -82,5 +101,6 @@ def test_gpu_time_prices_self_hosted_requests_by_their_share_and_reports_idle_co
     assert served["input_tokens"] + served["output_tokens"] == 5500
     assert served["cost_per_mtok"] == money(money("0.045") * 1_000_000 / 5500)
     assert rows[("gpu_idle", "")]["total_cost"] == money("0.075")
+    assert rows[("llm", "gpt-4o-mini")]["total_cost"] == money("0.15")
     lines = selectors.trace_costs(project, m0, m0 + timedelta(minutes=2))
-    assert sorted(lines.values()) == [money("0.01125"), money("0.03375")]
+    assert sorted(lines.values()) == [money("0.01125"), money("0.03375"), money("0.15")]

@@ -140,3 +140,16 @@ def test_vectorised_costs_equal_genai_prices_own_calculation(seed):
 
 def test_money_is_exact_decimal():
     assert money("0.1") + money("0.2") == Decimal("0.3")
+
+
+def test_impossible_token_counts_price_as_zero_not_a_wrapped_integer():
+    row = one(timestamp=datetime(2026, 1, 5, tzinfo=UTC), model="o3", input_tokens=100, cache_read_tokens=500,
+              output_tokens=10, reasoning_tokens=50)
+    assert row["input_cost"] == money(0)                                    # no negative uncached input
+    assert row["cache_read_cost"] == money("0.00025")                       # 500 × $0.50
+    assert row["output_cost"] == money(0) and row["reasoning_cost"] == money("0.0004")   # 50 × $8
+
+
+def test_a_model_without_a_provider_is_not_matched_to_some_provider():
+    row = one(timestamp=datetime(2026, 1, 5, tzinfo=UTC), provider="", model="gpt-4o-mini", input_tokens=100)
+    assert row["method"] == "unpriced"

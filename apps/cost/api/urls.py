@@ -6,6 +6,7 @@ P = "projects/<int:project_id>/cost"
 urlpatterns = [
     path(f"{P}/report", views.CostReportView.as_view(), name="api-cost-report"),
     path(f"{P}/attribution", views.AttributionView.as_view(), name="api-cost-attribution"),
+    path(f"{P}/attribution-keys", views.AttributionKeysView.as_view(), name="api-cost-attribution-keys"),
     path(f"{P}/agent-runs", views.AgentRunsView.as_view(), name="api-cost-agent-runs"),
     path(f"{P}/ledger", views.LedgerExportView.as_view(), name="api-cost-ledger"),
     path(f"{P}/budgets", views.BudgetsView.as_view(), name="api-cost-budgets"),

@@ -95,6 +95,17 @@ class AttributionView(FinanceView):
                               "dimensions": dimensions})
 
 
+class AttributionKeysView(FinanceView):
+    """The attribution dimensions and the attribute keys each reads (first present wins, span before
+    resource). PUT replaces them: {"attribution": {"team": ["team", "team.name"], …}}."""
+
+    def get(self, request, project_id: int):
+        return Response({"attribution": services.attribution(self.project)})
+
+    def put(self, request, project_id: int):
+        return Response({"attribution": services.attribution_set(self.project, request.data)})
+
+
 class AgentRunsView(FinanceView):
     """Cost per agent run (whole trace) by the run's root operation."""
 

@@ -1,7 +1,8 @@
--- Ledger rows of [start, end) in a stable order, a page at a time (keyset on timestamp, line, posting,
--- sign): the line-item export.
+-- Ledger rows of [start, end) in a stable order, a page at a time (keyset on the timestamp in whole
+-- nanoseconds, line, posting, sign): the line-item export.
 SELECT
     toDateTime64(cost_ledger.timestamp, 9, 'UTC') AS timestamp,
+    toUnixTimestamp64Nano(cost_ledger.timestamp) AS ts_ns,
     line_key, posting, sign, run_id, price_version,
     toString(kind) AS kind, toString(method) AS method, toString(price_ref) AS price_ref,
     if(trace_id = toFixedString('', 16), '', lower(hex(trace_id))) AS trace_id,
@@ -17,7 +18,7 @@ WHERE project_id = {project_id:UInt64}
   AND cost_ledger.timestamp >= {start:DateTime64(6, 'UTC')}
   AND cost_ledger.timestamp < {end:DateTime64(6, 'UTC')}
   AND ({has_cursor:UInt8} = 0
-       OR (cost_ledger.timestamp, line_key, posting, sign) >
-          ({after_ts:DateTime64(9, 'UTC')}, {after_line:UInt64}, {after_posting:UInt64}, {after_sign:Int8}))
+       OR (toUnixTimestamp64Nano(cost_ledger.timestamp), line_key, posting, sign) >
+          ({after_ns:Int64}, {after_line:UInt64}, {after_posting:UInt64}, {after_sign:Int8}))
 ORDER BY cost_ledger.timestamp, line_key, posting, sign
 LIMIT {limit:UInt32}

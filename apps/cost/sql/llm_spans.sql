@@ -2,13 +2,13 @@
 -- started up to an hour earlier and still ran at start (GPU-time pricing shares the window's
 -- GPU-minutes among every request running in them). Attribution dimensions take the first
 -- configured key present on the span, then on its resource. A call counts as guardrail-blocked when a
--- guardrail in its trace blocked.
+-- guardrail in its trace blocked. Ids travel as hex (binary strings do not survive every driver).
 SELECT
     cityHash64(trace_id, span_id) AS line_key,
     toDateTime64(spans.timestamp, 9, 'UTC') AS timestamp,
     toDateTime64(end_timestamp, 9, 'UTC') AS end_timestamp,
-    trace_id,
-    span_id,
+    lower(hex(trace_id)) AS trace_hex,
+    lower(hex(span_id)) AS span_hex,
     toString(service_name) AS service_name,
     toString(endpoint) AS endpoint,
     toString(operation) AS operation,
