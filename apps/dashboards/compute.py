@@ -1,6 +1,6 @@
 """Pure frame arithmetic for the dashboards: rates, ratios and quantile picks from rollup rows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -155,6 +155,10 @@ def with_cost(result: dict, rows: list[dict], start: datetime, end: datetime, st
     group and overall (``rows``: bucket, grp, total_cost from the cost ledger or its rollup)."""
     if result["totals"] is None and not rows:
         return result
+    # Ledger lines sit on whole minutes (a GPU-minute's cost is stamped at its start), so rates divide
+    # by the whole minutes the window touches; else the last partial bucket would look expensive.
+    start = start.replace(second=0, microsecond=0)
+    end = end if end == end.replace(second=0, microsecond=0) else end.replace(second=0, microsecond=0) + timedelta(minutes=1)
     hours = (end - start).total_seconds() / 3600
     frame = pl.DataFrame(rows, schema={"bucket": pl.Datetime("us", "UTC"), "grp": pl.String, "total_cost": pl.Float64},
                          orient="row") if rows else pl.DataFrame(schema={"bucket": pl.Datetime("us", "UTC"),

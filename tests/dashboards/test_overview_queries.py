@@ -56,7 +56,10 @@ def test_cost_per_hour_by_model_comes_from_the_ledger_and_adds_up(explore_datase
     costs = {g["grp"]: g["cost"] for g in result["groups"]}
     assert costs["gpt-4o-2024-08-06"] > 0 and costs["claude-sonnet-4-5-20250929"] > 0, "list prices"
     assert costs["meta-llama/Llama-3.3-70B-Instruct"] > 0, "self-hosted models are priced by GPU time"
-    hours = (window.end - window.start).total_seconds() / 3600
+    # Over the whole minutes the window touches (ledger lines sit on minutes).
+    start = window.start.replace(second=0, microsecond=0)
+    end = window.end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    hours = (end - start).total_seconds() / 3600
     assert result["totals"]["cost_per_hour"] == pytest.approx(result["totals"]["cost"] / hours)
     # The total also holds idle GPU time, which belongs to no model.
     assert result["totals"]["cost"] >= sum(costs.values()) - 1e-9

@@ -157,3 +157,33 @@ def test_slo_list_sparklines_and_the_slo_page_charts(page, web_server, sre, expl
     assert page.locator("[data-thresholds] tbody tr").count() == 4
     screenshot(page, "08-slo-page")
     assert page.problems == []
+
+
+def test_times_switch_between_utc_and_the_browsers_zone(browser, web_server, sre, explore_project, explore_dataset):
+    from datetime import datetime, timedelta
+
+    # São Paulo: three hours behind UTC all year (no summer time since 2019).
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="America/Sao_Paulo")
+    page = context.new_page()
+    try:
+        sign_in(page, web_server, "browser-sre")
+        page.goto(f"{web_server.url}/projects/{explore_project.pk}/traces?range=1h")
+        loaded(page, "traces")
+        assert page.locator("[data-window-label]").inner_text() == "last 1h · UTC"
+        utc_text = page.locator("[data-results] tbody tr td").first.inner_text()
+        page.click("[data-tz]")
+        loaded(page, "traces")
+        assert parse_qs(urlparse(page.url).query)["tz"] == ["local"]
+        zone = page.evaluate("IO.tzName")
+        assert "Sao_Paulo" in zone
+        assert page.locator("[data-window-label]").inner_text() == f"last 1h · {zone}"
+        local_text = page.locator("[data-results] tbody tr td").first.inner_text()
+        utc = datetime.strptime(utc_text, "%Y-%m-%d %H:%M:%S UTC")
+        local = datetime.strptime(local_text, f"%Y-%m-%d %H:%M:%S {zone}")
+        assert utc - local == timedelta(hours=3)
+        page.goto(f"{web_server.url}/projects/{explore_project.pk}/overview?range=1h&tz=local")
+        loaded(page, "overview")
+        assert page.locator("[data-window-label]").inner_text() == f"last 1h · {zone}"
+        screenshot(page, "09-overview-local-time")
+    finally:
+        context.close()

@@ -52,10 +52,21 @@
     time(iso) {
       if (!iso) return "—";
       const d = new Date(iso);
-      return IO.utc ? d.toISOString().replace("T", " ").slice(0, 19) + " UTC" : d.toLocaleString();
+      return IO.utc ? d.toISOString().replace("T", " ").slice(0, 19) + " UTC"
+        : `${IO.localStamp(d)} ${IO.tzName}`;
     },
   };
-  IO.utc = true;
+  // Times show in UTC unless the URL says tz=local (the browser's zone), so a pasted link shows the
+  // same clock to everyone who opens it.
+  IO.tzName = Intl.DateTimeFormat().resolvedOptions().timeZone || "local";
+  IO.syncTz = () => { IO.utc = new URLSearchParams(window.location.search).get("tz") !== "local"; };
+  IO.syncTz();
+  window.addEventListener("io:params", IO.syncTz);
+  // "YYYY-MM-DD HH:MM:SS" on the browser's clock.
+  IO.localStamp = function (d) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
 
   // -- the time range lives in the URL ---------------------------------------------------------------
   IO.params = () => new URLSearchParams(window.location.search);
@@ -100,13 +111,20 @@
     root.querySelector("[data-custom-apply]").addEventListener("click", () => {
       const s = root.querySelector("[data-custom-start]").value;
       const e = root.querySelector("[data-custom-end]").value;
-      if (s && e) IO.setParams({ range: null, start: `${s}Z`, end: `${e}Z` });
+      const instant = (v) => (IO.utc ? `${v}Z` : new Date(v).toISOString());
+      if (s && e) IO.setParams({ range: null, start: instant(s), end: instant(e) });
     });
+    const tz = root.querySelector("[data-tz]");
+    tz.addEventListener("click", () => IO.setParams({ tz: IO.utc ? "local" : null }));
     const label = root.querySelector("[data-window-label]");
     const refresh = () => {
       const w = IO.currentWindow();
       ranges.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.range === w.range)));
-      label.textContent = w.range ? `last ${w.range} · UTC` : `${IO.fmt.time(w.start.toISOString())} → ${IO.fmt.time(w.end.toISOString())}`;
+      const zone = IO.utc ? "UTC" : IO.tzName;
+      tz.textContent = IO.utc ? `Show ${IO.tzName} time` : "Show UTC";
+      tz.setAttribute("aria-pressed", String(!IO.utc));
+      root.querySelectorAll("[data-zone]").forEach((z) => { z.textContent = zone; });
+      label.textContent = w.range ? `last ${w.range} · ${zone}` : `${IO.fmt.time(w.start.toISOString())} → ${IO.fmt.time(w.end.toISOString())}`;
     };
     window.addEventListener("io:params", refresh);
     window.addEventListener("popstate", () => window.dispatchEvent(new Event("io:params")));
@@ -127,15 +145,24 @@
   };
 
   // -- charts: Plotly from the figure dicts the API returns; drag to zoom sets an absolute window -------
+  // Charts get UTC times from the server; on the local clock their date axes are shifted here.
+  function onLocalClock(figure) {
+    if (IO.utc || figure.layout?.xaxis?.type !== "date") return figure;
+    const shift = (x) => (typeof x === "string" && /^\d{4}-\d\d-\d\d[T ]\d/.test(x)
+      ? IO.localStamp(new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(x) ? x : `${x.replace(" ", "T")}Z`)) : x);
+    return { ...figure, data: figure.data.map((t) => (Array.isArray(t.x) ? { ...t, x: t.x.map(shift) } : t)) };
+  }
+
   IO.plot = function (div, figure, { onClick } = {}) {
     if (!window.Plotly) return;
-    window.Plotly.react(div, figure.data, figure.layout, { displaylogo: false, responsive: true });
+    const shown = onLocalClock(figure);
+    window.Plotly.react(div, shown.data, shown.layout, { displaylogo: false, responsive: true });
     if (!div.dataset.bound) {
       div.dataset.bound = "1";
       div.on("plotly_relayout", (ev) => {
         const a = ev["xaxis.range[0]"], b = ev["xaxis.range[1]"];
-        if (a && b) IO.setParams({ range: null, start: new Date(`${a.replace(" ", "T")}Z`).toISOString(),
-          end: new Date(`${b.replace(" ", "T")}Z`).toISOString() });
+        const instant = (v) => new Date(`${v.replace(" ", "T")}${IO.utc ? "Z" : ""}`).toISOString();
+        if (a && b) IO.setParams({ range: null, start: instant(a), end: instant(b) });
       });
       if (onClick) div.on("plotly_click", onClick);
     }
