@@ -217,6 +217,21 @@ def recompute_run(run_id: int) -> str:
     return run.status
 
 
+def recomputes_revive(now: datetime) -> list[int]:
+    """Queue again the recomputes whose worker died: marked running, but their lease on the ledger
+    is gone. Rerunning is safe: a run only posts what the ledger does not already hold."""
+    revived = []
+    for run in CostRun.objects.filter(status=CostRun.Status.RUNNING, kind=CostRun.Kind.RECOMPUTE,
+                                      created_at__lt=now - LEASE).select_related("project"):
+        held = CostSettings.objects.filter(project=run.project, lease_owner=f"{run.kind}-{run.posting}",
+                                           lease_until__gt=now).exists()
+        if not held and CostRun.objects.filter(pk=run.pk, status=CostRun.Status.RUNNING).update(
+                status=CostRun.Status.PENDING):
+            transaction.on_commit(lambda pk=run.pk: _enqueue_recompute(pk))
+            revived.append(run.pk)
+    return revived
+
+
 # -- budgets --------------------------------------------------------------------------------------
 
 def budget_daily_spend(budget, first: date, end: date) -> dict[date, Decimal]:
@@ -290,37 +305,35 @@ def budget_notification(alert: BudgetAlert, state: budgets.BudgetStatus, now: da
 # -- configuration (every pricing change cuts a price version) ------------------------------------
 
 def override_create(project: Project, data: dict, user) -> PriceOverride:
-    fields = validation.override_fields(data)
-    with transaction.atomic():
-        override = PriceOverride.objects.create(project=project, created_by=_user(user), **fields)
-        version_cut(project, f"override #{override.pk} {override.name} added", user)
-    return override
+    return _price_create(project, PriceOverride, validation.override_fields(data), "override", user)
 
 
 def override_delete(project: Project, override_id: int, user) -> None:
-    with transaction.atomic():
-        override = PriceOverride.objects.filter(project=project, pk=override_id).first()
-        if override is None:
-            raise CostInputError("no such override in this project.")
-        override.delete()
-        version_cut(project, f"override #{override_id} {override.name} removed", user)
+    _price_delete(project, PriceOverride, override_id, "override", user)
 
 
 def gpu_price_create(project: Project, data: dict, user) -> GpuPrice:
-    fields = validation.gpu_price_fields(data)
-    with transaction.atomic():
-        price = GpuPrice.objects.create(project=project, created_by=_user(user), **fields)
-        version_cut(project, f"GPU price #{price.pk} {price.name} added", user)
-    return price
+    return _price_create(project, GpuPrice, validation.gpu_price_fields(data), "GPU price", user)
 
 
 def gpu_price_delete(project: Project, price_id: int, user) -> None:
+    _price_delete(project, GpuPrice, price_id, "GPU price", user)
+
+
+def _price_create(project: Project, model, fields: dict, noun: str, user):
     with transaction.atomic():
-        price = GpuPrice.objects.filter(project=project, pk=price_id).first()
-        if price is None:
-            raise CostInputError("no such GPU price in this project.")
-        price.delete()
-        version_cut(project, f"GPU price #{price_id} {price.name} removed", user)
+        item = model.objects.create(project=project, created_by=_user(user), **fields)
+        version_cut(project, f"{noun} #{item.pk} {item.name} added", user)
+    return item
+
+
+def _price_delete(project: Project, model, item_id: int, noun: str, user) -> None:
+    with transaction.atomic():
+        item = model.objects.filter(project=project, pk=item_id).first()
+        if item is None:
+            raise CostInputError(f"no such {noun} in this project.")
+        item.delete()
+        version_cut(project, f"{noun} #{item_id} {item.name} removed", user)
 
 
 def budget_create(project: Project, data: dict, user) -> Budget:

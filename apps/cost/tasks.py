@@ -19,6 +19,7 @@ def cost_live() -> dict:
     """Re-cost the recent minutes of every project, then check its budgets."""
     now = timezone.now()
     start, end = services.live_window(now)
+    services.recomputes_revive(now)
     done = {}
     for project in Project.objects.all():
         try:

@@ -104,3 +104,17 @@ def test_gpu_time_prices_self_hosted_requests_by_their_share_and_reports_idle_co
     assert rows[("llm", "gpt-4o-mini")]["total_cost"] == money("0.15")
     lines = selectors.trace_costs(project, m0, m0 + timedelta(minutes=2))
     assert sorted(lines.values()) == [money("0.01125"), money("0.03375"), money("0.15")]
+
+
+def test_a_recompute_whose_worker_died_is_queued_again_and_finishes(warehouse, project):
+    from django.utils import timezone
+
+    start = T - timedelta(hours=1)
+    run = services.recompute_request(project, start, start + timedelta(minutes=5), None)
+    assert services.recompute_run(run.pk) == "done"
+    # A worker that claimed a run and died: running, no lease, older than the lease.
+    CostRun.objects.filter(pk=run.pk).update(status=CostRun.Status.RUNNING,
+                                             created_at=timezone.now() - timedelta(hours=1))
+    assert services.recomputes_revive(timezone.now()) == [run.pk]
+    assert services.recompute_run(run.pk) == "done"
+    assert services.recomputes_revive(timezone.now()) == []
