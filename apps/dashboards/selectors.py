@@ -1,7 +1,6 @@
 """Reads for the dashboards: rollups for the overview, metric points for the GPU fleet."""
 
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
@@ -12,29 +11,9 @@ from warehouse import get_warehouse
 
 from . import charts, compute
 
-HOUR_S = 3600
-
-
-def hourly(window: Window, filters: Filters) -> bool:
-    """Long windows (buckets of whole hours) without filters read the per-dimension hourly rollup."""
-    return window.step_s() % HOUR_S == 0 and not any(filters.as_params().values())
-
-
-def data_window(window: Window, filters: Filters) -> Window:
-    """The window the overview's figures cover: from the first whole hour when the hourly rollup
-    answers (its first hour would otherwise count time before the window)."""
-    if not hourly(window, filters) or window.start == window.start.replace(minute=0, second=0, microsecond=0):
-        return window
-    first = window.start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return replace(window, start=min(first, window.end))
-
 
 def overview_frame(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> pl.DataFrame:
     """Per bucket and group (``whole_window`` 0) and per group over the window (``whole_window`` 1)."""
-    if hourly(window, filters):
-        return get_warehouse().run_query(
-            "dashboards.overview_hourly", project_id=project_id, start=window.start, end=window.end,
-            step_s=window.step_s(), group_by=group_by, scope=scope)
     return get_warehouse().run_query(
         "dashboards.overview", project_id=project_id, start=window.start, end=window.end,
         step_s=window.step_s(), group_by=group_by, scope=scope, llm_operations=list(LLM_OPERATIONS),
@@ -65,7 +44,6 @@ def spans_on_gpu(project_id: int, window: Window, host: str, gpu: str, *, limit:
 
 def overview(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> dict:
     """The overview dashboard: totals, a row per group, series and their figures."""
-    window = data_window(window, filters)
     frame = overview_frame(project_id, window, filters, group_by=group_by, scope=scope)
     result = compute.overview(frame, window.start, window.end, window.step_s())
     costs = cost_selectors.cost_buckets(project_id, window.start, window.end, window.step_s(), group_by,

@@ -2,11 +2,9 @@
 
 import csv
 import io
-import re
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-import polars as pl
 import pytest
 
 from apps.dashboards.compute import ALL
@@ -117,37 +115,3 @@ def test_the_group_and_gpu_tables_download_as_csv(explore_project, explore_datas
     gpus = table(f"gpus.csv?{query}&table=gpus")
     assert len(gpus) == sum(node["gpus"] for node in explore_dataset.truth["fleet"]["nodes"])
     assert {row["model_name"] for row in table(f"gpus.csv?{query}&table=servers")}
-
-
-@pytest.mark.parametrize("scope, group_by", [("requests", "service"), ("llm_calls", "model"), ("requests", "tenant")])
-def test_long_windows_read_the_hourly_rollup_and_agree_with_the_minute_rollup(explore_dataset, scope, group_by):
-    from apps.dashboards.selectors import hourly, overview_frame
-    from apps.slo.sli import LLM_OPERATIONS
-    from warehouse import get_warehouse
-
-    end = explore_dataset.ended + timedelta(minutes=5)
-    window = Window(end.replace(minute=0, second=0, microsecond=0) - timedelta(days=3), end, "")
-    assert hourly(window, Filters()) and not hourly(window, Filters({"tenant": ["acme"]}))
-    fast = overview_frame(explore_dataset.project_id, window, Filters(), group_by=group_by, scope=scope)
-    slow = get_warehouse().run_query(
-        "dashboards.overview", project_id=explore_dataset.project_id, start=window.start, end=window.end,
-        step_s=window.step_s(), group_by=group_by, scope=scope, llm_operations=list(LLM_OPERATIONS),
-        **Filters().as_params())
-    columns = ["whole_window", "all_groups", "grp", "requests", "errors", "llm_calls", "input_tokens", "output_tokens"]
-    def totals(frame):
-        return sorted(frame.filter(pl.col("whole_window") == 1).select(columns).rows())
-    assert totals(fast) == totals(slow) and totals(fast)
-    p50 = {(row["grp"], row["all_groups"]): row["duration_ms"][0]
-           for row in fast.filter(pl.col("whole_window") == 1).to_dicts()}
-    for row in slow.filter((pl.col("whole_window") == 1) & (pl.col("requests") > 0)).to_dicts():
-        assert p50[(row["grp"], row["all_groups"])] == pytest.approx(row["duration_ms"][0], rel=0.1)
-
-
-def test_the_hourly_rollup_counts_the_same_llm_operations_as_the_dashboards():
-    from pathlib import Path
-
-    from apps.slo.sli import LLM_OPERATIONS
-
-    sql = (Path(__file__).resolve().parents[2] / "warehouse/schema/0013_rollup_dimension_hourly.sql").read_text()
-    listed = {tuple(m.replace("'", "").replace(" ", "").split(",")) for m in re.findall(r"operation IN \(([^)]*)\)", sql)}
-    assert listed == {tuple(LLM_OPERATIONS)}
