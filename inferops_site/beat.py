@@ -33,4 +33,10 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=17, hour=2),
         "options": {"expires": 3000},
     },
+    # Seal the audit trail into a signed checkpoint every five minutes (AU-9(3)).
+    "audit-seal": {
+        "task": "apps.audit.tasks.audit_seal",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
 }

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.alerts",
     "apps.dashboards",
     "apps.cost",
+    "apps.audit",
     "frontend",
 ]
 
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts and from where, for the audit records the request writes.
+    "apps.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +142,10 @@ RETENTION_DAYS = {
 # stopping COST_SETTLE_MINUTES before now; a nightly sweep re-costs the previous two days.
 COST_LOOKBACK_MINUTES = env_int("INFEROPS_COST_LOOKBACK_MINUTES", 30, minimum=5, maximum=1440)
 COST_SETTLE_MINUTES = env_int("INFEROPS_COST_SETTLE_MINUTES", 2, minimum=1, maximum=60)
+
+# --- Audit ---------------------------------------------------------------------------------
+# The Ed25519 key that signs audit checkpoints (PEM, PKCS#8); by default created in the data folder.
+AUDIT_SIGNING_KEY = env_str("INFEROPS_AUDIT_SIGNING_KEY", "")
 
 # --- Ingest ---------------------------------------------------------------------------------
 INGEST_HOST = env_str("INFEROPS_INGEST_HOST", "127.0.0.1")

@@ -6,6 +6,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit import context as audit_context
 from apps.core.api.permissions import HasProjectRole, ReadKeyAuthentication, ReadKeysOnlyRead
 from apps.telemetry.query import DIMENSIONS, QueryError
 from warehouse import WarehouseError
@@ -25,6 +26,11 @@ class ProjectAPIView(APIView):
     permission_classes = [ReadKeysOnlyRead, HasProjectRole]
     read_roles: frozenset[str] = ALL_ROLES
     write_roles: frozenset[str] = frozenset({"admin"})
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # DRF authenticates here (session or read key): the audit trail learns the actor now.
+        audit_context.current.set(audit_context.actor_of(request))
 
     @property
     def allowed_roles(self) -> frozenset[str]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from apps.audit import services as audit
 from apps.core.api.base import ProjectAPIView
 from apps.cost import catalogue, selectors, services
 from apps.cost.models import Budget, CostRun, GpuPrice, PriceOverride, PriceVersion
@@ -46,9 +47,11 @@ def plain(value):
     return value
 
 
-def rows_response(fmt: str, filename: str, rows: list[dict], extra: dict | None = None):
+def rows_response(fmt: str, filename: str, rows: list[dict], extra: dict | None, *, project_id: int):
     if fmt == "json":
         return Response({**(extra or {}), "rows": [{k: plain(v) for k, v in row.items()} for row in rows]})
+    audit.record("export.cost", project_id=project_id, target_type="export", target_id=f"{filename}.{fmt}",
+                 details={"rows": len(rows)})
     columns = list(rows[0]) if rows else ["empty"]
     if fmt == "csv":
         return csv_response(f"{filename}.csv", columns, ([plain(row[c]) for c in columns] for row in rows))
@@ -74,7 +77,8 @@ class CostReportView(FinanceView):
                                      providers=params.getlist("provider"))
         name = f"cost-{self.project.slug}-{start}-{end}-by-{'-'.join(group_by) or 'total'}"
         return rows_response(parse_format(params), name, rows,
-                             {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by, "period": period})
+                             {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by, "period": period},
+                             project_id=project_id)
 
 
 class AttributionView(FinanceView):
@@ -92,7 +96,7 @@ class AttributionView(FinanceView):
                                           period=parse_period(params))
         return rows_response(parse_format(params), f"cost-{self.project.slug}-{start}-{end}-by-{dimension}", rows,
                              {"start": start.isoformat(), "end": end.isoformat(), "dimension": dimension,
-                              "dimensions": dimensions})
+                              "dimensions": dimensions}, project_id=project_id)
 
 
 class AttributionKeysView(FinanceView):
@@ -115,7 +119,7 @@ class AgentRunsView(FinanceView):
         start, end = parse_days(params)
         rows = selectors.agent_runs(self.project, *day_window(start, end))
         return rows_response(parse_format(params), f"agent-runs-{self.project.slug}-{start}-{end}", rows,
-                             {"start": start.isoformat(), "end": end.isoformat()})
+                             {"start": start.isoformat(), "end": end.isoformat()}, project_id=project_id)
 
 
 class LedgerExportView(FinanceView):
@@ -130,6 +134,7 @@ class LedgerExportView(FinanceView):
             raise QueryError("the ledger export is csv or parquet")
         pages = selectors.ledger_pages(self.project, *day_window(start, end))
         name = f"cost-ledger-{self.project.slug}-{start}-{end}"
+        audit.record("export.cost_ledger", project_id=project_id, target_type="export", target_id=f"{name}.{fmt}")
         if fmt == "parquet":
             first = next(pages)
             return parquet_response(f"{name}.parquet", first.to_arrow().schema, _chain(first, pages))

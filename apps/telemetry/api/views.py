@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit import services as audit
 from apps.core.api.base import FILTER_PARAMS, WINDOW_PARAMS, ProjectAPIView
 from apps.core.api.permissions import HasProjectRole, ReadKeyAuthentication
 from apps.telemetry.query import (
@@ -100,7 +101,10 @@ class TraceView(ProjectAPIView):
     """One trace: its spans (tree order by start), the critical path, the per-step breakdown and GPU lanes."""
 
     def get(self, request, project_id: int, trace_id: str):
-        view = trace_view(project_id, parse_trace_id(trace_id))
+        trace_id = parse_trace_id(trace_id)
+        view = trace_view(project_id, trace_id)
+        audit.record("trace.read", project_id=project_id, target_type="trace", target_id=trace_id,
+                     outcome="success" if view else "failure", reason="" if view else "not found")
         if view is None:
             raise NotFound("no trace with this id in this project (it may be outside retention)")
         return Response(view)
@@ -113,6 +117,8 @@ class SpanDetailView(ProjectAPIView):
         trace_id = parse_trace_id(trace_id)
         bounds = trace_bounds(project_id, trace_id)
         detail = span_detail(project_id, trace_id, parse_span_id(span_id), bounds) if bounds else None
+        audit.record("span.read", project_id=project_id, target_type="span", target_id=f"{trace_id}/{span_id}",
+                     outcome="success" if detail else "failure")
         if detail is None:
             raise NotFound("no such span in this trace")
         return Response(detail)
@@ -134,4 +140,6 @@ class TraceExportView(ProjectAPIView):
                  r["output_tokens"], r["cost"], " ".join(r["trace_services"]), " ".join(r["trace_models"]),
                  " ".join(r["trace_tenants"]), " ".join(r["trace_endpoints"])]
                 for r in trace_search_all(project_id, search, MAX_EXPORT_ROWS))
+        audit.record("export.traces", project_id=project_id, target_type="export", target_id="traces.csv",
+                     details={"query": request.query_params.urlencode()[:500]})
         return csv_response(f"traces-{self.project.slug}.csv", EXPORT_COLUMNS, rows)

@@ -1,0 +1,24 @@
+"""Canonical JSON (RFC 8785, JCS) for the values audit records hold: objects with keys sorted by
+their UTF-16 code units, no whitespace, strings escaped as JSON does, integers, booleans and null.
+Floats are refused: records keep numbers as integers or text, so every verifier hashes the same bytes."""
+
+import json
+
+
+def canonical(value) -> bytes:
+    return _encode(value).encode("utf-8")
+
+
+def _encode(value) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_encode(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
+        return "{" + ",".join(f"{_encode(str(k))}:{_encode(value[k])}" for k in keys) + "}"
+    raise TypeError(f"audit records hold no {type(value).__name__} values (use int or str)")

@@ -1,0 +1,127 @@
+"""The audit trail: records chained in order, sealed into Ed25519-signed Merkle checkpoints, and every
+kind of tampering (a changed byte, a deleted, reordered or inserted record, a rewritten tail, a
+forged checkpoint) found at the right record; sign-ins, configuration changes, reads and exports
+are recorded with who, when and from where."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client
+from rest_framework.test import APIClient
+
+from apps.audit import chain, services
+from apps.audit.context import Actor
+from apps.audit.models import AuditCheckpoint, AuditRecord
+from apps.core.services import membership_set
+
+pytestmark = pytest.mark.django_db
+ALICE = Actor("user", "7", "alice", "203.0.113.9", "pytest")
+
+
+def trail(n: int = 6) -> list[int]:
+    """n records; their sequence numbers (other tests' fixtures may have written records before)."""
+    return [services.record(f"test.action{i % 3}", project_id=1, target_type="thing", target_id=i,
+                            details={"note": f"entry {i}", "ünï": "cödé"}, actor=ALICE).seq for i in range(n)]
+
+
+def first_break():
+    report = services.verify_all()
+    return (report.first_break.seq, report.first_break.kind) if report.first_break else None
+
+
+def test_records_chain_and_checkpoints_link_from_null():
+    assert not AuditCheckpoint.objects.exists()
+    seqs = trail(3)
+    first = services.seal()
+    seqs += trail(2)
+    second = services.seal()
+    assert services.seal() is None, "nothing new to seal"
+    assert (first.first_seq, first.last_seq, first.prev_signature) == (1, seqs[2], "null")
+    assert (second.first_seq, second.last_seq, second.prev_signature) == (seqs[3], seqs[4], first.signature)
+    report = services.verify_all()
+    assert report.ok and (report.records, report.checkpoints, report.unsealed_from) == (seqs[4], 2, None)
+    seqs += trail(1)
+    assert services.verify_all().unsealed_from == seqs[5]
+    record = AuditRecord.objects.get(seq=seqs[1])
+    assert (record.actor_name, record.source_ip, record.event_time.endswith("Z")) == ("alice", "203.0.113.9", True)
+
+
+def test_a_changed_byte_is_found_at_its_record():
+    seqs = trail()
+    services.seal()
+    AuditRecord.objects.filter(seq=seqs[2]).update(details={"note": "entry 3", "ünï": "cödé"})     # entry 2 → 3
+    assert first_break() == (seqs[2], "changed")
+    with pytest.raises(CommandError, match=f"BROKEN at record {seqs[2]} \\(changed\\)"):
+        call_command("audit", "verify")
+
+
+def test_a_deleted_record_is_a_gap_never_bridged():
+    seqs = trail()
+    services.seal()
+    AuditRecord.objects.filter(seq=seqs[3]).delete()
+    assert first_break() == (seqs[3], "missing")
+
+
+def test_reordered_records_are_found_where_the_order_breaks():
+    seqs = trail()
+    services.seal()
+    a, b = seqs[2], seqs[3]
+    AuditRecord.objects.filter(seq=a).update(seq=-1)
+    AuditRecord.objects.filter(seq=b).update(seq=a)
+    AuditRecord.objects.filter(seq=-1).update(seq=b)
+    assert first_break() == (a, "out_of_order")
+
+
+@pytest.mark.parametrize("rehash_the_rest", [False, True])
+def test_an_inserted_record_is_found_at_its_place_even_with_the_rest_rehashed(rehash_the_rest):
+    seqs = trail()
+    services.seal()
+    at = seqs[3]
+    for record in AuditRecord.objects.filter(seq__gte=at).order_by("-seq"):
+        AuditRecord.objects.filter(pk=record.pk).update(seq=record.seq + 1)
+    prev = AuditRecord.objects.get(seq=at - 1).record_hash
+    forged = {f: "" for f in AuditRecord.FIELDS} | {
+        "seq": at, "event_id": "f" * 32, "event_time": "2026-11-29T00:00:00.000000Z", "project_id": 1,
+        "actor_type": "user", "action": "cost.budget.delete", "outcome": "success", "details": {}, "prev_hash": prev}
+    forged["record_hash"] = chain.record_hash(forged)
+    AuditRecord.objects.create(**forged)
+    if rehash_the_rest:     # an attacker with database access recomputes every later hash
+        for record in AuditRecord.objects.filter(seq__gt=at).order_by("seq"):
+            record.prev_hash = AuditRecord.objects.get(seq=record.seq - 1).record_hash
+            record.record_hash = chain.record_hash(record.as_record())
+            record.save()
+        assert services.verify_all().first_break.detail.startswith(f"record {at} differs from what checkpoint 1 sealed")
+    found = first_break()
+    assert found == (at, "changed") if rehash_the_rest else found[0] == at
+
+
+def test_a_forged_or_removed_checkpoint_is_found():
+    trail(3)
+    services.seal()
+    seqs = trail(3)
+    services.seal()
+    AuditCheckpoint.objects.filter(number=2).update(root_hash="00" * 32)
+    assert first_break() == (seqs[0], "checkpoint")
+    AuditCheckpoint.objects.filter(number=1).delete()
+    assert services.verify_all().first_break.kind == "checkpoint"
+
+
+@pytest.mark.clickhouse
+def test_sign_ins_configuration_changes_reads_and_exports_are_recorded(warehouse, project):
+    user = get_user_model().objects.create_user("auditee", password="pw-123456789")
+    membership_set(project, user, "admin")
+    client = Client(REMOTE_ADDR="198.51.100.4")
+    client.post("/accounts/login/", {"username": "auditee", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "auditee", "password": "pw-123456789"})
+    api = APIClient(REMOTE_ADDR="198.51.100.4")
+    api.force_login(user)
+    api.post(f"/api/v1/projects/{project.pk}/cost/budgets", {"name": "b", "monthly_usd": "10"}, format="json")
+    api.get(f"/api/v1/projects/{project.pk}/traces/{'ab' * 16}")
+    got = [(r.action, r.outcome, r.actor_name, r.source_ip, r.project_id)
+           for r in AuditRecord.objects.filter(seq__gt=AuditRecord.objects.get(action="core.membership.create").seq)]
+    assert ("auth.sign_in", "failure", "", "198.51.100.4", None) in got
+    assert ("auth.sign_in", "success", "auditee", "198.51.100.4", None) in got
+    assert ("cost.budget.create", "success", "auditee", "198.51.100.4", project.pk) in got
+    assert ("trace.read", "failure", "auditee", "198.51.100.4", project.pk) in got
+    assert not AuditRecord.objects.filter(details__icontains="pw-123456789").exists()
+    assert services.verify_all().ok
