@@ -117,11 +117,15 @@ def test_sign_ins_configuration_changes_reads_and_exports_are_recorded(warehouse
     api.force_login(user)
     api.post(f"/api/v1/projects/{project.pk}/cost/budgets", {"name": "b", "monthly_usd": "10"}, format="json")
     api.get(f"/api/v1/projects/{project.pk}/traces/{'ab' * 16}")
+    assert api.get(f"/api/v1/projects/{project.pk}/overview.csv?range=1h").status_code == 200
+    assert api.get(f"/api/v1/projects/{project.pk}/cost/report?output=csv").status_code == 200
     got = [(r.action, r.outcome, r.actor_name, r.source_ip, r.project_id)
            for r in AuditRecord.objects.filter(seq__gt=AuditRecord.objects.get(action="core.membership.create").seq)]
     assert ("auth.sign_in", "failure", "", "198.51.100.4", None) in got
     assert ("auth.sign_in", "success", "auditee", "198.51.100.4", None) in got
     assert ("cost.budget.create", "success", "auditee", "198.51.100.4", project.pk) in got
     assert ("trace.read", "failure", "auditee", "198.51.100.4", project.pk) in got
+    assert ("export.overview", "success", "auditee", "198.51.100.4", project.pk) in got
+    assert ("export.cost", "success", "auditee", "198.51.100.4", project.pk) in got
     assert not AuditRecord.objects.filter(details__icontains="pw-123456789").exists()
     assert services.verify_all().ok

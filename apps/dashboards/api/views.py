@@ -5,6 +5,7 @@ from datetime import timedelta
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from apps.audit import services as audit
 from apps.core.api.base import FILTER_PARAMS, WINDOW_PARAMS, ProjectAPIView
 from apps.dashboards import selectors
 from apps.telemetry.query import (
@@ -57,6 +58,8 @@ class OverviewExportView(ProjectAPIView):
         window, group_by, scope, data = _overview(request, project_id)
         rows = ([window.start.isoformat(), window.end.isoformat(), scope, g["grp"], *(g[c] for c in GROUP_COLUMNS)]
                 for g in data["groups"])
+        audit.record("export.overview", project_id=project_id, target_type="export",
+                     target_id=f"overview-by-{group_by}.csv", details={"query": request.query_params.urlencode()[:500]})
         return csv_response(f"overview-{self.project.slug}-by-{group_by}.csv",
                             ["window_start", "window_end", "scope", group_by, *GROUP_COLUMNS], rows)
 
@@ -100,6 +103,8 @@ class GpuFleetExportView(ProjectAPIView):
         ids, values = (["host", "gpu_id", "gpu_model"], GPU_COLUMNS) if table == "gpus" else \
             (["host", "pod", "model_name"], SERVER_COLUMNS)
         rows = ([*(r.get(c) for c in ids), *(r.get(c) for c in values)] for r in fleet[table])
+        audit.record("export.gpus", project_id=project_id, target_type="export", target_id=f"{table}.csv",
+                     details={"query": request.query_params.urlencode()[:500]})
         return csv_response(f"{table}-{self.project.slug}.csv", [*ids, *values], rows)
 
 
