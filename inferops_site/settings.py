@@ -183,6 +183,17 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 # Results are rarely needed (tasks write their effects); the in-process cache serves embedded mode.
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
 CELERY_TASK_IGNORE_RESULT = True
+# Shared by every process in distributed mode (sign-in throttling counts failures across web replicas).
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+# Failed sign-ins allowed per username, and per client address, within the window.
+SIGN_IN_FAILURES_PER_USER = env_int("INFEROPS_SIGN_IN_FAILURES_PER_USER", 5, minimum=1)
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("INFEROPS_SIGN_IN_FAILURES_PER_ADDRESS", 20, minimum=1)
+SIGN_IN_WINDOW_S = env_int("INFEROPS_SIGN_IN_WINDOW_S", 900, minimum=60)
+
 CHANNEL_LAYERS = (
     {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
     if REDIS_URL

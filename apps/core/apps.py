@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import checks  # noqa: F401 - registers system checks
+        from apps.core import signin  # noqa: F401 - counts failed sign-ins
