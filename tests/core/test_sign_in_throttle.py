@@ -11,11 +11,17 @@ from apps.audit.models import AuditRecord
 pytestmark = pytest.mark.django_db
 
 
+USERS = ("mallory-target", "innocent", "a", "b", "c")
+ADDRESSES = ("192.0.2.10", "192.0.2.11", "198.51.100.66", "198.51.100.67")
+
+
 @pytest.fixture(autouse=True)
 def clean_counts():
-    cache.clear()
+    # Only this test's counters (the cache may be a shared Redis).
+    keys = [f"signin-fail:user:{u}" for u in USERS] + [f"signin-fail:addr:{a}" for a in ADDRESSES]
+    cache.delete_many(keys)
     yield
-    cache.clear()
+    cache.delete_many(keys)
 
 
 def sign_in(client: Client, username: str, password: str):
