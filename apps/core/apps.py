@@ -7,5 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Organisations, projects, members and keys"
 
     def ready(self) -> None:
-        from apps.core import checks  # noqa: F401 - registers system checks
-        from apps.core import signin  # noqa: F401 - counts failed sign-ins
+        # System checks register themselves, and failed sign-ins start being counted, on import.
+        from apps.core import checks, signin  # noqa: F401
