@@ -193,23 +193,21 @@ PARTITION BY toYear(month)
 ORDER BY (project_id, month, tenant, provider, model, kind, method)
 TTL month + toIntervalDay({{retention_days:cost}});
 
+-- Fed from the daily rollup's inserts (a cascaded view): the same sums, folded into months.
 CREATE MATERIALIZED VIEW IF NOT EXISTS cost_monthly_mv {{on_cluster}} TO cost_monthly AS
-SELECT project_id, toStartOfMonth(timestamp) AS month, tenant, provider, model, kind, method,
-       sum(s_requests) AS requests, sum(s_requests * is_error) AS errors, sum(s_input) AS input_tokens,
-       sum(s_output) AS output_tokens, sum(s_cache_read) AS cache_read_tokens,
-       sum(s_cache_write) AS cache_write_tokens, sum(s_reasoning) AS reasoning_tokens,
-       sum(s_gpu_seconds) AS gpu_seconds, sum(s_cost) AS total_cost,
-       sum(sign * (input_cost + cache_read_cost + cache_write_cost)) AS input_cost,
-       sum(sign * (output_cost + reasoning_cost)) AS output_cost,
-       sum(if(is_error = 1, s_cost, toDecimal128(0, 15))) AS error_cost,
-       sum(if(is_retry = 1, s_cost, toDecimal128(0, 15))) AS retry_cost,
-       sum(if(is_blocked = 1, s_cost, toDecimal128(0, 15))) AS blocked_cost
+SELECT project_id, toStartOfMonth(day) AS month, tenant, provider, model, kind, method,
+       sum(d_requests) AS requests, sum(d_errors) AS errors, sum(d_input) AS input_tokens,
+       sum(d_output) AS output_tokens, sum(d_cache_read) AS cache_read_tokens,
+       sum(d_cache_write) AS cache_write_tokens, sum(d_reasoning) AS reasoning_tokens,
+       sum(d_gpu_seconds) AS gpu_seconds, sum(d_cost) AS total_cost, sum(d_input_cost) AS input_cost,
+       sum(d_output_cost) AS output_cost, sum(d_error_cost) AS error_cost, sum(d_retry_cost) AS retry_cost,
+       sum(d_blocked_cost) AS blocked_cost
 FROM (
-    SELECT *, toInt64(sign) * requests AS s_requests, toInt64(sign) * toInt64(input_tokens) AS s_input,
-           toInt64(sign) * toInt64(output_tokens) AS s_output, toInt64(sign) * toInt64(cache_read_tokens) AS s_cache_read,
-           toInt64(sign) * toInt64(cache_write_tokens) AS s_cache_write,
-           toInt64(sign) * toInt64(reasoning_tokens) AS s_reasoning, sign * gpu_seconds AS s_gpu_seconds,
-           sign * total_cost AS s_cost
-    FROM cost_ledger
+    SELECT *, requests AS d_requests, errors AS d_errors, input_tokens AS d_input, output_tokens AS d_output,
+           cache_read_tokens AS d_cache_read, cache_write_tokens AS d_cache_write, reasoning_tokens AS d_reasoning,
+           gpu_seconds AS d_gpu_seconds, total_cost AS d_cost, input_cost AS d_input_cost,
+           output_cost AS d_output_cost, error_cost AS d_error_cost, retry_cost AS d_retry_cost,
+           blocked_cost AS d_blocked_cost
+    FROM cost_daily
 )
 GROUP BY project_id, month, tenant, provider, model, kind, method;
