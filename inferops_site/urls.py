@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("apps.slo.api.urls")),
     path("api/v1/", include("apps.alerts.api.urls")),
     path("api/v1/", include("apps.cost.api.urls")),
+    path("api/v1/", include("apps.audit.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("", include("apps.core.urls")),
     path("", include("apps.dashboards.urls")),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include("apps.slo.urls")),
     path("", include("apps.alerts.urls")),
     path("", include("apps.cost.urls")),
+    path("", include("apps.audit.urls")),
 ]

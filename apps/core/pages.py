@@ -20,6 +20,7 @@ NAVIGATION = (
     ("page-live", "Live tail", ALL_ROLES),
     ("page-slos", "SLOs", ALL_ROLES),
     ("page-cost", "Cost", frozenset({"admin", "finance"})),
+    ("page-audit", "Audit", frozenset({"admin", "auditor"})),
     ("page-alerting", "Alerting", frozenset({"admin", "sre"})),
     ("page-settings", "Settings", frozenset({"admin", "sre"})),
 )

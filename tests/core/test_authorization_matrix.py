@@ -20,6 +20,7 @@ ALL = frozenset(ROLES)
 CONFIG = frozenset({"admin", "sre"})
 ADMIN = frozenset({"admin"})
 FINANCE = frozenset({"admin", "finance"})
+AUDIT = frozenset({"admin", "auditor"})
 
 # url name → (extra URL arguments, query string, roles that may GET it)
 PAGES = {
@@ -27,7 +28,7 @@ PAGES = {
     "page-trace": ({"trace_id": "TRACE"}, "", ALL), "page-live": ({}, "", ALL), "page-settings": ({}, "", CONFIG),
     "page-slos": ({}, "", ALL), "page-slo": ({"slo_id": "SLO"}, "", ALL), "page-alerting": ({}, "", CONFIG),
     "page-cost": ({}, "", FINANCE), "page-cost-report": ({}, "", FINANCE), "page-cost-budgets": ({}, "", FINANCE),
-    "page-cost-prices": ({}, "q=gpt", FINANCE),
+    "page-cost-prices": ({}, "q=gpt", FINANCE), "page-audit": ({}, "action=trace", AUDIT),
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
@@ -46,6 +47,8 @@ APIS = {
     "api-cost-gpu-prices": ({}, "", FINANCE), "api-cost-price-versions": ({}, "", FINANCE),
     "api-cost-catalogue": ({}, "q=claude", FINANCE), "api-cost-recomputes": ({}, "", FINANCE),
     "api-cost-attribution-keys": ({}, "", FINANCE),
+    "api-audit-records": ({}, "outcome=success", AUDIT), "api-audit-export": ({}, "output=jsonl", AUDIT),
+    "api-audit-verification": ({}, "", AUDIT),
 }
 # Routes that only take writes; their role checks are in test_writes_by_role.
 WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member", "api-cost-budget", "api-cost-override",

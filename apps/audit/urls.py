@@ -1,0 +1,5 @@
+from django.urls import path
+
+from apps.audit import views
+
+urlpatterns = [path("projects/<int:project_id>/audit", views.audit, name="page-audit")]

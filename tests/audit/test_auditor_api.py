@@ -1,0 +1,69 @@
+"""What auditors get: a project's records filtered and paged, exports as CSV (formula cells neutralised)
+and JSON Lines (each record verifiable against its hash), and the trail's verification status."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
+
+from apps.audit import chain, services
+from apps.audit.context import Actor
+from apps.audit.models import AuditRecord
+from apps.core.services import membership_set
+
+pytestmark = pytest.mark.django_db
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def auditor(project):
+    user = get_user_model().objects.create_user("the-auditor", password="pw-123456789")
+    membership_set(project, user, "auditor")
+    actor = Actor("user", "9", "finance-bob", "192.0.2.5", "pytest")
+    for i in range(5):
+        services.record("cost.budget.update", project_id=project.pk, target_type="budget", target_id=i, actor=actor)
+    services.record("trace.read", project_id=project.pk, target_type="trace", target_id=HOSTILE, actor=actor,
+                    outcome="failure", reason="not found")
+    services.record("cost.budget.update", project_id=project.pk + 999, target_type="budget", target_id="other")
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_records_are_the_projects_filtered_and_paged_newest_first(auditor, project):
+    base = f"/api/v1/projects/{project.pk}/audit/records"
+    first = auditor.get(f"{base}?action=cost.&limit=3").data
+    assert [r["target_id"] for r in first["records"]] == ["4", "3", "2"]
+    rest = auditor.get(f"{base}?action=cost.&limit=3&before={first['next_before']}").data
+    assert [r["target_id"] for r in rest["records"]] == ["1", "0"] and rest["next_before"] is None
+    failures = auditor.get(f"{base}?outcome=failure").data["records"]
+    assert [(r["action"], r["reason"]) for r in failures] == [("trace.read", "not found")]
+    assert all(r["project_id"] == project.pk for r in auditor.get(base).data["records"])
+    assert auditor.get(f"{base}?outcome=maybe").status_code == 400
+
+
+def test_exports_are_neutralised_csv_and_verifiable_json_lines_and_are_themselves_audited(auditor, project):
+    base = f"/api/v1/projects/{project.pk}/audit/export"
+    csv_text = b"".join(auditor.get(f"{base}?output=csv").streaming_content).decode()
+    assert "'=cmd|" in csv_text and ",=cmd" not in csv_text
+    lines = b"".join(auditor.get(f"{base}?output=jsonl").streaming_content).decode().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) >= 6 and all(chain.record_hash(r) == r["record_hash"] for r in records)
+    assert AuditRecord.objects.filter(action="export.audit", project_id=project.pk, actor_name="the-auditor").count() == 2
+
+
+def test_verification_reports_ok_then_the_break(auditor, project):
+    url = f"/api/v1/projects/{project.pk}/audit/verification"
+    services.seal()
+    status = auditor.get(url).data
+    assert status["ok"] and status["key_fingerprint"] and "BEGIN PUBLIC KEY" in status["public_key_pem"]
+    victim = AuditRecord.objects.filter(project_id=project.pk).order_by("seq").first()
+    AuditRecord.objects.filter(pk=victim.pk).update(outcome="deny")
+    broken = auditor.get(url).data
+    assert not broken["ok"] and broken["first_break"]["seq"] == victim.seq
+    page = Client()
+    page.force_login(get_user_model().objects.get(username="the-auditor"))
+    html = page.get(f"/projects/{project.pk}/audit").content.decode()
+    assert f"breaks at record {victim.seq}" in html and HOSTILE.replace("'", "&#x27;") in html
