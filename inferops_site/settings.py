@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who acts and from where, for the audit records the request writes.
     "apps.audit.context.AuditContextMiddleware",
+    # Failed sign-ins past the limits: refused before the password is checked.
+    "apps.core.signin.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

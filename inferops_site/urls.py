@@ -2,14 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from apps.core.signin import ThrottledLoginView
 from frontend import views as frontend_views
 
 urlpatterns = [
     path("", frontend_views.home, name="home"),
     path("healthz", frontend_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("apps.core.api.urls")),
     path("api/v1/", include("apps.telemetry.api.urls")),

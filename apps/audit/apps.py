@@ -7,4 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects sign-in, sign-out and failed sign-in
+        from . import signals  # connects sign-in, sign-out and failed sign-in
+
+        signals.connect_configuration()

@@ -13,12 +13,14 @@ def _encode(value) -> str:
     if value is None or isinstance(value, bool):
         return json.dumps(value)
     if isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValueError("integers beyond 2^53 have no exact JSON form: store them as text")
         return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_encode(v) for v in value) + "]"
     if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
-        return "{" + ",".join(f"{_encode(str(k))}:{_encode(value[k])}" for k in keys) + "}"
+        items = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0].encode("utf-16-be"))
+        return "{" + ",".join(f"{_encode(k)}:{_encode(v)}" for k, v in items) + "}"
     raise TypeError(f"audit records hold no {type(value).__name__} values (use int or str)")

@@ -60,9 +60,10 @@ class Report:
 
 
 def verify(records: list[dict], checkpoints: list[dict], public_raw: bytes, *, first_seq: int = 1,
-           prev_hash: str = GENESIS) -> Report:
+           prev_hash: str = GENESIS, head: tuple[int, str] | None = None) -> Report:
     """Verify ``records`` (ascending seq from ``first_seq``, whose predecessor hashed to ``prev_hash``)
-    and the ``checkpoints`` covering them."""
+    and the ``checkpoints`` covering them; ``head`` is the (seq, hash) the writer last appended, which
+    the trail must end on."""
     key = Ed25519PublicKey.from_public_bytes(public_raw)
     problem = _chain(records, first_seq, prev_hash)
     linked = verify_checkpoint_links(checkpoints)
@@ -70,13 +71,18 @@ def verify(records: list[dict], checkpoints: list[dict], public_raw: bytes, *, f
         problem = linked
     by_seq = {r["seq"]: r for r in records}
     for cp in checkpoints:
+        # A checkpoint that starts after a break already found cannot reveal an earlier one.
+        if problem is not None and problem.seq is not None and cp["first_seq"] > problem.seq:
+            break
         found = _checkpoint(cp, by_seq, key, public_raw)
         if found and (problem is None or _earlier(found, problem)):
             problem = found
-        if problem:
-            break
     sealed_to = max((cp["last_seq"] for cp in checkpoints), default=first_seq - 1)
     last = records[-1]["seq"] if records else first_seq - 1
+    if problem is None and head is not None and (last, records[-1]["record_hash"] if records else prev_hash) != head:
+        # Records cut from the end leave a chain that is whole but shorter than the one written.
+        problem = Break(last + 1, "missing", f"the trail ends at record {last}, but record {head[0]} was written "
+                                             "(records deleted from the end)")
     return Report(len(records), len(checkpoints), problem, sealed_to + 1 if last > sealed_to else None)
 
 

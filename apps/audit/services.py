@@ -1,17 +1,14 @@
 """Writing the audit trail, sealing it into signed checkpoints and verifying it."""
 
-import threading
 import uuid
 from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.db import transaction
 
 from . import chain, keys, merkle
 from .context import Actor, current
 from .models import AuditCheckpoint, AuditHead, AuditRecord
-
-# One appender at a time in this process (SQLite ignores row locks); the row lock orders processes.
-_append = threading.Lock()
 
 
 def _now() -> str:
@@ -23,9 +20,10 @@ def record(action: str, *, project_id: int | None = None, target_type: str = "",
            actor: Actor | None = None) -> AuditRecord:
     """Append one record (who, what, when in UTC, from where, outcome) to the chain."""
     who = actor or current.get()
-    with _append, transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first() or \
-            AuditHead.objects.create(pk=1, last_seq=0, last_hash=chain.GENESIS)
+    # Appenders queue on the chain head: its row lock on PostgreSQL; on SQLite the IMMEDIATE
+    # transaction already holds the database's write lock (inside a caller's transaction too).
+    with transaction.atomic():
+        head = _locked_head()
         fields = {"seq": head.last_seq + 1, "event_id": uuid.uuid4().hex, "event_time": _now(),
                   "project_id": project_id, "actor_type": who.type, "actor_id": who.id, "actor_name": who.name[:150],
                   "action": action, "target_type": target_type, "target_id": str(target_id)[:128],
@@ -41,8 +39,8 @@ def record(action: str, *, project_id: int | None = None, target_type: str = "",
 def seal() -> AuditCheckpoint | None:
     """Checkpoint the records since the last checkpoint: a Merkle root over the previous signature and
     their hashes, signed. None when nothing is new."""
-    with _append, transaction.atomic():
-        AuditHead.objects.select_for_update().filter(pk=1).first()
+    with transaction.atomic():
+        _locked_head()
         last = AuditCheckpoint.objects.order_by("-number").first()
         first_seq = last.last_seq + 1 if last else 1
         hashes = list(AuditRecord.objects.filter(seq__gte=first_seq).order_by("seq")
@@ -58,8 +56,40 @@ def seal() -> AuditCheckpoint | None:
         return AuditCheckpoint.objects.create(**cp)
 
 
+def _locked_head() -> AuditHead:
+    """The chain head, locked. The migration creates it; should the table ever be emptied (a test
+    database flush), it is recreated once (get_or_create settles a race on its primary key)."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": chain.GENESIS})
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def verify_all() -> chain.Report:
-    """Verify the whole trail with this installation's public key."""
+    """Verify the whole trail with this installation's public key, up to the head last written."""
+    head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     records = [r.as_record() for r in AuditRecord.objects.order_by("seq").iterator()]
     checkpoints = [c.as_checkpoint() for c in AuditCheckpoint.objects.order_by("number")]
-    return chain.verify(records, checkpoints, keys.public_raw())
+    report = chain.verify(records, checkpoints, keys.public_raw(), head=tuple(head) if head else None)
+    cache.set(VERIFIED_KEY, {"at": _now(), **_report_json(report)}, timeout=None)
+    return report
+
+
+VERIFIED_KEY = "audit:last-verification"
+
+
+def _report_json(report: chain.Report) -> dict:
+    broken = report.first_break
+    return {"ok": report.ok, "records": report.records, "checkpoints": report.checkpoints,
+            "unsealed_from": report.unsealed_from,
+            "first_break": {"seq": broken.seq, "kind": broken.kind, "detail": broken.detail} if broken else None}
+
+
+def last_verification() -> dict:
+    """The latest verification (the seal task verifies after sealing); one is run if none is known."""
+    known = cache.get(VERIFIED_KEY)
+    if known is None:
+        verify_all()
+        known = cache.get(VERIFIED_KEY)
+    return known

@@ -57,7 +57,6 @@ def _fields(names) -> list[str]:
     return sorted(n for n in names if not any(s in n for s in SECRET))
 
 
-@receiver(post_save, dispatch_uid="audit.config_saved")
 def configuration_saved(sender, instance, created, update_fields=None, **kwargs):
     label = _label(instance)
     if label == _label_of_user() and update_fields and set(update_fields) <= {"last_login"}:
@@ -71,7 +70,6 @@ def configuration_saved(sender, instance, created, update_fields=None, **kwargs)
                     details={**details, "label": str(instance)[:120]})
 
 
-@receiver(post_delete, dispatch_uid="audit.config_deleted")
 def configuration_deleted(sender, instance, **kwargs):
     label = _label(instance)
     if label not in CONFIGURATION and label != _label_of_user():
@@ -79,6 +77,17 @@ def configuration_deleted(sender, instance, **kwargs):
     noun = instance._meta.model_name
     services.record(f"{instance._meta.app_label}.{noun}.delete", project_id=_project_id(instance),
                     target_type=noun, target_id=instance.pk, details={"label": str(instance)[:120]})
+
+
+def connect_configuration() -> None:
+    """Listen to the configuration models only: a receiver without a sender would turn off Django's
+    fast bulk delete for every model."""
+    from django.apps import apps
+
+    for label in [*CONFIGURATION, _label_of_user()]:
+        model = apps.get_model(label)
+        post_save.connect(configuration_saved, sender=model, dispatch_uid=f"audit.saved.{label}")
+        post_delete.connect(configuration_deleted, sender=model, dispatch_uid=f"audit.deleted.{label}")
 
 
 def _label_of_user() -> str:

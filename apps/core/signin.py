@@ -1,20 +1,26 @@
 """Sign-in throttling: after too many failed sign-ins for one username, or from one address, within
 the window, further attempts are refused (429) until the window has passed — a correct password
-included, so guessing gains nothing. Counts live in the cache (Redis in distributed mode)."""
+included, so guessing gains nothing. Counts live in the cache (Redis in distributed mode). The
+middleware guards every sign-in form (the app's and the admin's)."""
+
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.dispatch import receiver
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import escape
 
 from apps.audit import services as audit
 from apps.audit.context import actor_of
 
 
 def _keys(request, username: str) -> tuple[str, str]:
-    return (f"signin-fail:user:{username.strip().lower()[:150]}",
-            f"signin-fail:addr:{request.META.get('REMOTE_ADDR', '')}")
+    # Normalised as the authentication form does (NFKC), then case-folded: "ａｌｉｃｅ" is "alice".
+    name = unicodedata.normalize("NFKC", username).strip().casefold()[:150]
+    return f"signin-fail:user:{name}", f"signin-fail:addr:{request.META.get('REMOTE_ADDR', '')}"
 
 
 def refused(request, username: str) -> bool:
@@ -35,13 +41,20 @@ def count_failure(sender, credentials, request=None, **kwargs):
                 cache.add(key, 1, timeout=settings.SIGN_IN_WINDOW_S)
 
 
-class ThrottledLoginView(LoginView):
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        if refused(request, username):
-            audit.record("auth.sign_in", outcome="deny", reason="too many failed sign-ins",
-                         target_type="user", target_id=username[:128], actor=actor_of(request))
-            form = self.get_form()
-            form.add_error(None, f"Too many failed sign-ins. Try again in {settings.SIGN_IN_WINDOW_S // 60} minutes.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+class SignInThrottleMiddleware:
+    """Refuses sign-in attempts (POSTs to a sign-in form) past the limits, before any password check."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path in (reverse("login"), reverse("admin:login")):
+            username = request.POST.get("username", "")
+            if refused(request, username):
+                audit.record("auth.sign_in", outcome="deny", reason="too many failed sign-ins",
+                             target_type="user", target_id=username[:128], actor=actor_of(request))
+                minutes = settings.SIGN_IN_WINDOW_S // 60
+                return HttpResponse(f"<!doctype html><title>Too many sign-ins</title><p>Too many failed sign-ins for "
+                                    f"{escape(username[:150])}. Try again in {minutes} minutes. "
+                                    f"<a href=\"{reverse('login')}\">Back</a></p>", status=429)
+        return self.get_response(request)

@@ -57,10 +57,13 @@ def test_exports_are_neutralised_csv_and_verifiable_json_lines_and_are_themselve
 def test_verification_reports_ok_then_the_break(auditor, project):
     url = f"/api/v1/projects/{project.pk}/audit/verification"
     services.seal()
+    services.verify_all()           # as the seal task does; the page shows the latest result
     status = auditor.get(url).data
     assert status["ok"] and status["key_fingerprint"] and "BEGIN PUBLIC KEY" in status["public_key_pem"]
     victim = AuditRecord.objects.filter(project_id=project.pk).order_by("seq").first()
     AuditRecord.objects.filter(pk=victim.pk).update(outcome="deny")
+    assert auditor.get(url).data["ok"], "page loads show the last verification; they do not re-hash"
+    services.verify_all()
     broken = auditor.get(url).data
     assert not broken["ok"] and broken["first_break"]["seq"] == victim.seq
     page = Client()

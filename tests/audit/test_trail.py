@@ -129,3 +129,26 @@ def test_sign_ins_configuration_changes_reads_and_exports_are_recorded(warehouse
     assert ("export.cost", "success", "auditee", "198.51.100.4", project.pk) in got
     assert not AuditRecord.objects.filter(details__icontains="pw-123456789").exists()
     assert services.verify_all().ok
+
+
+def test_records_cut_from_the_end_are_missed_against_the_head():
+    seqs = trail(4)
+    services.seal()
+    seqs += trail(3)
+    AuditRecord.objects.filter(seq__gte=seqs[5]).delete()
+    assert first_break() == (seqs[5], "missing")
+
+
+def test_a_later_break_does_not_hide_an_earlier_rewrite():
+    first = trail(4)
+    services.seal()
+    later = trail(4)
+    services.seal()
+    at = first[1]
+    AuditRecord.objects.filter(seq=at).update(details={"note": "rewritten"})
+    for record in AuditRecord.objects.filter(seq__gte=at).order_by("seq"):
+        record.prev_hash = AuditRecord.objects.get(seq=record.seq - 1).record_hash if record.seq > 1 else chain.GENESIS
+        record.record_hash = chain.record_hash(record.as_record())
+        record.save()
+    AuditRecord.objects.filter(seq=later[2]).delete()
+    assert first_break() == (at, "changed")

@@ -50,3 +50,17 @@ def test_one_address_spraying_many_usernames_is_stopped(settings):
         sign_in(sprayer, name, "password1")
     assert sign_in(sprayer, "innocent", "pw-123456789").status_code == 429
     assert sign_in(Client(REMOTE_ADDR="198.51.100.67"), "innocent", "pw-123456789").status_code == 302
+
+
+def test_the_limit_holds_for_look_alike_usernames_and_the_admin_sign_in(settings):
+    settings.SIGN_IN_FAILURES_PER_USER = 2
+    get_user_model().objects.create_superuser("alice", password="pw-123456789")
+    keys = ["signin-fail:user:alice", "signin-fail:addr:192.0.2.20", "signin-fail:addr:192.0.2.21"]
+    cache.delete_many(keys)
+    client = Client(REMOTE_ADDR="192.0.2.20")
+    for _ in range(2):
+        sign_in(client, "alice", "wrong")
+    assert sign_in(client, "ＡＬＩＣＥ", "pw-123456789").status_code == 429, "full-width letters name the same user"
+    admin = Client(REMOTE_ADDR="192.0.2.21")
+    assert admin.post("/admin/login/", {"username": "alice", "password": "pw-123456789"}).status_code == 429
+    cache.delete_many(keys)
