@@ -1,5 +1,6 @@
 """Project pages of the core app: settings (ingest and read keys, members and roles) and the switcher."""
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
@@ -35,6 +36,7 @@ def settings_page(request, project):
         **context, "endpoints": ingest_endpoints(request), "roles": Role.choices,
         "keys": ApiKey.objects.filter(project=project).order_by("-created_at")[:200],
         "members": Membership.objects.filter(project=project).select_related("user").order_by("user__username"),
+        "retention": sorted(settings.RETENTION_DAYS.items()),
     }, status=400 if context["error"] else 200)
 
 

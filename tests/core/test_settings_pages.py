@@ -114,3 +114,12 @@ def test_the_openapi_schema_describes_the_explore_endpoints(client):
         assert path in schema["paths"], path
     params = {p["name"] for p in schema["paths"]["/api/v1/projects/{project_id}/traces"]["get"]["parameters"]}
     assert {"attr", "min_duration_ms", "after", "sort", "tenant"} <= params
+
+
+def test_settings_show_how_long_each_kind_of_data_is_kept(project, settings):
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "traces": 9, "cost": 731}
+    page = member(project, "admin").get(f"/projects/{project.pk}/settings").content.decode()
+    table = page[page.index("data-retention"):]
+    assert "<th scope=\"row\" class=\"text\">traces</th><td>9</td>" in table
+    assert "<th scope=\"row\" class=\"text\">cost</th><td>731</td>" in table
+    assert "audit trail" in table and "no expiry" in table
