@@ -1,6 +1,10 @@
-"""Sign-in, sign-out and failed sign-ins go to the audit trail, with where they came from."""
+"""Sign-in, sign-out and failed sign-ins go to the audit trail, with where they came from; so does
+every change of a configuration model (connected in AuditConfig.ready)."""
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import services
@@ -32,8 +36,6 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
 
 # -- configuration changes ------------------------------------------------------------------------
 
-from django.contrib.auth import get_user_model  # noqa: E402 - after the auth receivers they sit beside
-from django.db.models.signals import post_delete, post_save  # noqa: E402
 
 CONFIGURATION = {
     "core.Project", "core.Membership", "core.ApiKey", "core.Invitation", "slo.SLO", "alerts.Channel",
@@ -82,8 +84,6 @@ def configuration_deleted(sender, instance, **kwargs):
 def connect_configuration() -> None:
     """Listen to the configuration models only: a receiver without a sender would turn off Django's
     fast bulk delete for every model."""
-    from django.apps import apps
-
     for label in [*CONFIGURATION, _label_of_user()]:
         model = apps.get_model(label)
         post_save.connect(configuration_saved, sender=model, dispatch_uid=f"audit.saved.{label}")

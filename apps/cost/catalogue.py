@@ -10,7 +10,7 @@ columns of spans with those rates (see ``pricing.py``); a test checks the two ag
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 
 import genai_prices
 from genai_prices import data_snapshot, types
@@ -87,7 +87,8 @@ def is_time_of_day_priced(provider: str, model: str) -> bool:
     return any(isinstance(c.constraint, types.TimeOfDateConstraint) for c in found[1].prices)
 
 
-@cache
+# Model names come from telemetry: bounded, so a flood of distinct names cannot grow it without end.
+@lru_cache(maxsize=4096)
 def _lookup(provider: str, model: str) -> tuple[types.Provider, types.ModelInfo] | None:
     # Without a provider the model name alone would pick one (a self-hosted Llama would get some cloud's
     # price): unpriced instead, unless an override says what it costs.

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from frontend.charts import colour_for
 
-from .budgets import BudgetStatus
+from .budgets import BudgetStatus, month_end
 
 
 def daily_cost_figure(series: dict[str, dict[date, Decimal]], title: str) -> dict:
@@ -29,7 +29,6 @@ def burn_down_figure(state: BudgetStatus, name: str) -> dict:
     data = [{"type": "scatter", "mode": "lines+markers", "name": "budget left", "x": x, "y": left,
              "line": {"color": "#0072B2"}}]
     if days:
-        from .budgets import month_end
         data.append({"type": "scatter", "mode": "lines", "name": "forecast", "line": {"color": "#D55E00", "dash": "dot"},
                      "x": [x[-1], month_end(state.month).isoformat()],
                      "y": [left[-1], float(state.amount - state.forecast)]})

@@ -15,7 +15,7 @@ from apps.alerts import services as alerts_services
 from apps.core.models import Project
 from warehouse import get_warehouse
 
-from . import budgets, catalogue, ledger, validation
+from . import budgets, catalogue, ledger, selectors, validation
 from .models import Budget, BudgetAlert, CostRun, CostSettings, GpuPrice, PriceOverride, PriceVersion
 from .pricing import PriceBook, money
 
@@ -236,8 +236,6 @@ def recomputes_revive(now: datetime) -> list[int]:
 
 def budget_daily_spend(budget, first: date, end: date) -> dict[date, Decimal]:
     """Spend per day in [first, end) within the budget's scope."""
-    from . import selectors
-
     project = budget.project
     if budget.scope == budget.Scope.TEAM:
         rows = [r for r in selectors.dimension_report(project, "team", first, end, period="day")

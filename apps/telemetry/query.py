@@ -5,7 +5,7 @@ opens the same picture.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 RANGES = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1), "6h": timedelta(hours=6),
           "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -53,7 +53,7 @@ def parse_window(params, now: datetime | None = None) -> Window:
     now = now or datetime.now(UTC)
     start_text, end_text = params.get("start", ""), params.get("end", "")
     if start_text or end_text:
-        start, end = _instant(start_text, "start"), _instant(end_text, "end") if end_text else now
+        start, end = parse_instant(start_text, "start"), parse_instant(end_text, "end") if end_text else now
         if start >= end:
             raise QueryError("start must be before end")
         if end - start > MAX_WINDOW:
@@ -65,7 +65,17 @@ def parse_window(params, now: datetime | None = None) -> Window:
     return Window(now - RANGES[name], now, name)
 
 
-def _instant(text: str, name: str) -> datetime:
+def parse_day(text: str, name: str) -> date | None:
+    """A UTC day given as 2026-01-31 (or a full ISO time, whose UTC date is taken); None when empty."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10]) if len(text) <= 10 else parse_instant(text, name).date()
+    except (ValueError, QueryError):
+        raise QueryError(f"{name} must be a date such as 2026-01-31, got {text[:40]!r}") from None
+
+
+def parse_instant(text: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

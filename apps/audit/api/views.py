@@ -2,7 +2,6 @@
 (CSV or JSON Lines, streamed) and the trail's verification status with the public key."""
 
 import json
-from datetime import date
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from apps.audit import keys, selectors, services
 from apps.audit.models import AuditRecord
 from apps.core.api.base import ProjectAPIView
-from apps.telemetry.query import QueryError
+from apps.telemetry.query import QueryError, parse_day
 from frontend.csvexport import csv_response
 
 AUDITORS = frozenset({"admin", "auditor"})
@@ -27,16 +26,8 @@ def parse_filter(params) -> selectors.RecordFilter:
         raise QueryError(f"outcome must be one of {', '.join(selectors.OUTCOMES)}")
     return selectors.RecordFilter(action=params.get("action", "")[:64], actor=params.get("actor", "")[:150],
                                   outcome=outcome, target=params.get("target", "")[:128],
-                                  start=_day(params.get("start", "")), end=_day(params.get("end", "")))
-
-
-def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise QueryError(f"dates look like 2026-01-31, got {text[:20]!r}") from None
+                                  start=parse_day(params.get("start", ""), "start"),
+                                  end=parse_day(params.get("end", ""), "end"))
 
 
 def record_json(r: AuditRecord) -> dict:

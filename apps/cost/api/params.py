@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from apps.cost.selectors import PERIODS, REPORT_DIMENSIONS
-from apps.telemetry.query import QueryError, parse_choice
+from apps.telemetry.query import QueryError, parse_choice, parse_day
 
 MAX_DAYS = 400
 FORMATS = ("json", "csv", "parquet")
@@ -12,23 +12,13 @@ FORMATS = ("json", "csv", "parquet")
 def parse_days(params, today: date | None = None) -> tuple[date, date]:
     """``start`` and ``end`` as YYYY-MM-DD, end exclusive; by default the month so far."""
     today = today or datetime.now(UTC).date()
-    start = _day(params.get("start", ""), "start") or today.replace(day=1)
-    end = _day(params.get("end", ""), "end") or today + timedelta(days=1)
+    start = parse_day(params.get("start", ""), "start") or today.replace(day=1)
+    end = parse_day(params.get("end", ""), "end") or today + timedelta(days=1)
     if start >= end:
         raise QueryError("start must be before end (end is exclusive)")
     if (end - start).days > MAX_DAYS:
         raise QueryError(f"a report may span at most {MAX_DAYS} days")
     return start, end
-
-
-def _day(text: str, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10]) if len(text) <= 10 else datetime.fromisoformat(
-            text.replace("Z", "+00:00")).astimezone(UTC).date()
-    except ValueError:
-        raise QueryError(f"{name} must be a date such as 2026-01-31, got {text[:40]!r}") from None
 
 
 def parse_group_by(params, default: tuple[str, ...] = ("model",)) -> list[str]:

@@ -14,7 +14,7 @@ from apps.core.api.base import ProjectAPIView
 from apps.cost import catalogue, selectors, services
 from apps.cost.models import Budget, CostRun, GpuPrice, PriceOverride, PriceVersion
 from apps.cost.validation import Invalid
-from apps.telemetry.query import QueryError, parse_choice
+from apps.telemetry.query import QueryError, parse_choice, parse_instant
 from frontend.csvexport import csv_response
 from frontend.parquetexport import parquet_response
 
@@ -235,19 +235,10 @@ class RecomputesView(FinanceView):
         return Response({"runs": [run_json(r) for r in runs]})
 
     def post(self, request, project_id: int):
-        start, end = _instant(request.data.get("start"), "start"), _instant(request.data.get("end"), "end")
+        start = parse_instant(str(request.data.get("start") or ""), "start")
+        end = parse_instant(str(request.data.get("end") or ""), "end")
         run = services.recompute_request(self.project, start, end, request.user)
         return Response(run_json(run), status=202)
-
-
-def _instant(raw, name: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(str(raw or "").replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{name}: an ISO 8601 time with a timezone, e.g. 2026-01-31T00:00:00Z.") from None
-    if value.tzinfo is None:
-        raise Invalid(f"{name}: needs a timezone (e.g. a trailing Z for UTC).")
-    return value.astimezone(UTC)
 
 
 def run_json(run: CostRun) -> dict:
