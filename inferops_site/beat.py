@@ -33,6 +33,18 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=17, hour=2),
         "options": {"expires": 3000},
     },
+    # Chain newly arrived guardrail decisions into each project's decision ledger and seal them.
+    "decisions-seal": {
+        "task": "apps.audit.tasks.decisions_seal",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    # Re-verify every decision ledger hourly (a million records take seconds, not worth every minute).
+    "decisions-verify": {
+        "task": "apps.audit.tasks.decisions_verify",
+        "schedule": crontab(minute=41),
+        "options": {"expires": 3000},
+    },
     # Seal the audit trail into a signed checkpoint every five minutes (AU-9(3)).
     "audit-seal": {
         "task": "apps.audit.tasks.audit_seal",

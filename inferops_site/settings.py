@@ -143,6 +143,8 @@ RETENTION_DAYS = {
     "guardrails": env_int("INFEROPS_RETENTION_GUARDRAILS_DAYS", 400, minimum=1),
     # Finance closes books yearly and audits look back further: the cost ledger outlives traces.
     "cost": env_int("INFEROPS_RETENTION_COST_DAYS", 800, minimum=1),
+    # The decision ledger (audit evidence) outlives the traces it points to: seven years by default.
+    "audit": env_int("INFEROPS_RETENTION_AUDIT_DAYS", 2557, minimum=1),
 }
 
 # --- Cost -----------------------------------------------------------------------------------
@@ -154,6 +156,9 @@ COST_SETTLE_MINUTES = env_int("INFEROPS_COST_SETTLE_MINUTES", 2, minimum=1, maxi
 # --- Audit ---------------------------------------------------------------------------------
 # The Ed25519 key that signs audit checkpoints (PEM, PKCS#8); by default created in the data folder.
 AUDIT_SIGNING_KEY = env_str("INFEROPS_AUDIT_SIGNING_KEY", "")
+# Guardrail decisions are chained into the decision ledger once they are this many seconds old, so
+# that an insert still in flight when the seal task runs is not passed over.
+AUDIT_DECISION_SETTLE_SECONDS = env_int("INFEROPS_AUDIT_DECISION_SETTLE_SECONDS", 60, minimum=0, maximum=3600)
 
 # --- Ingest ---------------------------------------------------------------------------------
 INGEST_HOST = env_str("INFEROPS_INGEST_HOST", "127.0.0.1")

@@ -20,6 +20,7 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "cost_daily": ("cost", "day"),
     "cost_daily_dims": ("cost", "day"),
     "cost_monthly": ("cost", "month"),
+    "decision_ledger": ("audit", "toDateTime(chained_until)"),
 }
 
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
-from .chain import key_fingerprint
+from .integrity.chain import key_fingerprint
 
 
 def key_path() -> Path:

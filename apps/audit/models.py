@@ -48,12 +48,25 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64)
 
 
+class DecisionHead(models.Model):
+    """Per project: the end of its decision chain (in the warehouse's decision_ledger) and the arrival
+    time up to which guardrail decisions have been chained; locked while the seal task appends."""
+
+    project_id = models.BigIntegerField(unique=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    chained_until = models.DateTimeField()
+
+
 class AuditCheckpoint(models.Model):
-    number = models.PositiveIntegerField(unique=True)
-    stream = models.CharField(max_length=16, default="product")
+    """A signed checkpoint of one stream: "product" (the trail above) or "decisions/<project id>"."""
+
+    number = models.PositiveIntegerField()
+    stream = models.CharField(max_length=32, default="product")
     first_seq = models.BigIntegerField()
     last_seq = models.BigIntegerField()
-    leaf_hashes = models.JSONField(default=list)                 # the record hashes sealed, in order
+    leaf_hashes = models.JSONField(default=list)                 # the record hashes sealed, in order (the
+                                                                 # decision streams keep only the root)
     root_hash = models.CharField(max_length=64)
     prev_signature = models.CharField(max_length=128)
     signed_at = models.CharField(max_length=32)
@@ -62,6 +75,7 @@ class AuditCheckpoint(models.Model):
 
     class Meta:
         ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["stream", "number"], name="audit_checkpoint_number")]
 
     FIELDS = ("stream", "number", "first_seq", "last_seq", "leaf_hashes", "root_hash", "prev_signature",
               "signed_at", "key_fingerprint", "signature")

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 from django.db import transaction
 
-from . import chain, keys, merkle
+from . import keys
 from .context import Actor, current
+from .integrity import chain, merkle
 from .models import AuditCheckpoint, AuditHead, AuditRecord
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -24,7 +25,7 @@ def record(action: str, *, project_id: int | None = None, target_type: str = "",
     # transaction already holds the database's write lock (inside a caller's transaction too).
     with transaction.atomic():
         head = _locked_head()
-        fields = {"seq": head.last_seq + 1, "event_id": uuid.uuid4().hex, "event_time": _now(),
+        fields = {"seq": head.last_seq + 1, "event_id": uuid.uuid4().hex, "event_time": now(),
                   "project_id": project_id, "actor_type": who.type, "actor_id": who.id, "actor_name": who.name[:150],
                   "action": action, "target_type": target_type, "target_id": str(target_id)[:128],
                   "outcome": outcome, "reason": reason[:300], "source_ip": who.ip, "user_agent": who.user_agent[:300],
@@ -41,19 +42,26 @@ def seal() -> AuditCheckpoint | None:
     their hashes, signed. None when nothing is new."""
     with transaction.atomic():
         _locked_head()
-        last = AuditCheckpoint.objects.order_by("-number").first()
+        last = AuditCheckpoint.objects.filter(stream=chain.STREAM).order_by("-number").first()
         first_seq = last.last_seq + 1 if last else 1
         hashes = list(AuditRecord.objects.filter(seq__gte=first_seq).order_by("seq")
                       .values_list("record_hash", flat=True))
         if not hashes:
             return None
-        prev_signature = last.signature if last else "null"
-        cp = {"stream": chain.STREAM, "number": (last.number + 1) if last else 1, "first_seq": first_seq,
-              "last_seq": first_seq + len(hashes) - 1, "leaf_hashes": hashes,
-              "root_hash": merkle.root(chain.checkpoint_leaves(prev_signature, hashes)).hex(),
-              "prev_signature": prev_signature, "signed_at": _now(), "key_fingerprint": keys.fingerprint()}
-        cp["signature"] = keys.signing_key().sign(chain.checkpoint_message(cp)).hex()
-        return AuditCheckpoint.objects.create(**cp)
+        return sign_checkpoint(chain.STREAM, last, first_seq, hashes, keep_leaves=True)
+
+
+def sign_checkpoint(stream: str, last: AuditCheckpoint | None, first_seq: int, hashes: list[str], *,
+                    keep_leaves: bool) -> AuditCheckpoint:
+    """The next checkpoint of ``stream`` after ``last``: the Merkle root over the previous signature
+    ("null" for the first) and ``hashes`` (records first_seq…), signed with this installation's key."""
+    prev_signature = last.signature if last else "null"
+    cp = {"stream": stream, "number": (last.number + 1) if last else 1, "first_seq": first_seq,
+          "last_seq": first_seq + len(hashes) - 1, "leaf_hashes": hashes if keep_leaves else [],
+          "root_hash": merkle.root(chain.checkpoint_leaves(prev_signature, hashes)).hex(),
+          "prev_signature": prev_signature, "signed_at": now(), "key_fingerprint": keys.fingerprint()}
+    cp["signature"] = keys.signing_key().sign(chain.checkpoint_message(cp)).hex()
+    return AuditCheckpoint.objects.create(**cp)
 
 
 def _locked_head() -> AuditHead:
@@ -70,16 +78,16 @@ def verify_all() -> chain.Report:
     """Verify the whole trail with this installation's public key, up to the head last written."""
     head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     records = [r.as_record() for r in AuditRecord.objects.order_by("seq").iterator()]
-    checkpoints = [c.as_checkpoint() for c in AuditCheckpoint.objects.order_by("number")]
+    checkpoints = [c.as_checkpoint() for c in AuditCheckpoint.objects.filter(stream=chain.STREAM).order_by("number")]
     report = chain.verify(records, checkpoints, keys.public_raw(), head=tuple(head) if head else None)
-    cache.set(VERIFIED_KEY, {"at": _now(), **_report_json(report)}, timeout=None)
+    cache.set(VERIFIED_KEY, {"at": now(), **report_json(report)}, timeout=None)
     return report
 
 
 VERIFIED_KEY = "audit:last-verification"
 
 
-def _report_json(report: chain.Report) -> dict:
+def report_json(report: chain.Report) -> dict:
     broken = report.first_break
     return {"ok": report.ok, "records": report.records, "checkpoints": report.checkpoints,
             "unsealed_from": report.unsealed_from,

@@ -2,4 +2,7 @@ from django.urls import path
 
 from apps.audit import views
 
-urlpatterns = [path("projects/<int:project_id>/audit", views.audit, name="page-audit")]
+urlpatterns = [
+    path("projects/<int:project_id>/audit", views.audit, name="page-audit"),
+    path("projects/<int:project_id>/audit/decisions", views.audit_decisions, name="page-audit-decisions"),
+]

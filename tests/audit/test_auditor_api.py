@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.audit import chain, services
+from apps.audit import services
 from apps.audit.context import Actor
+from apps.audit.integrity import chain
 from apps.audit.models import AuditRecord
 from apps.core.services import membership_set
 

@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.audit import chain, services
+from apps.audit import services
 from apps.audit.context import Actor
+from apps.audit.integrity import chain
 from apps.audit.models import AuditCheckpoint, AuditRecord
 from apps.core.services import membership_set
 

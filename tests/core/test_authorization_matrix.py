@@ -29,6 +29,7 @@ PAGES = {
     "page-slos": ({}, "", ALL), "page-slo": ({"slo_id": "SLO"}, "", ALL), "page-alerting": ({}, "", CONFIG),
     "page-cost": ({}, "", FINANCE), "page-cost-report": ({}, "", FINANCE), "page-cost-budgets": ({}, "", FINANCE),
     "page-cost-prices": ({}, "q=gpt", FINANCE), "page-audit": ({}, "action=trace", AUDIT),
+    "page-audit-decisions": ({}, "verdict=deny", AUDIT),
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
@@ -48,7 +49,8 @@ APIS = {
     "api-cost-catalogue": ({}, "q=claude", FINANCE), "api-cost-recomputes": ({}, "", FINANCE),
     "api-cost-attribution-keys": ({}, "", FINANCE),
     "api-audit-records": ({}, "outcome=success", AUDIT), "api-audit-export": ({}, "output=jsonl", AUDIT),
-    "api-audit-verification": ({}, "", AUDIT),
+    "api-audit-verification": ({}, "", AUDIT), "api-audit-decisions": ({}, "policy=pii", AUDIT),
+    "api-audit-decisions-export": ({}, "output=bundle", AUDIT),
 }
 # Routes that only take writes; their role checks are in test_writes_by_role.
 WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member", "api-cost-budget", "api-cost-override",

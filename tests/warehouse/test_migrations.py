@@ -16,7 +16,7 @@ from warehouse.migrations import (
 from warehouse.retention import RETENTION_TABLES, retention_statements
 
 pytestmark = pytest.mark.clickhouse
-RETENTION = {"traces": 30, "metrics": 30, "logs": 14, "rollups": 400, "guardrails": 400, "cost": 800}
+RETENTION = {"traces": 30, "metrics": 30, "logs": 14, "rollups": 400, "guardrails": 400, "cost": 800, "audit": 2557}
 
 
 @pytest.fixture

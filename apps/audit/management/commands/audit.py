@@ -1,28 +1,50 @@
-"""manage.py audit verify | seal | public-key"""
+"""manage.py audit verify [--decisions PROJECT [--from SEQ] [--to SEQ]] | seal | public-key"""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.audit import keys, services
+from apps.audit import decisions, keys, services
+from apps.audit.integrity.chain import Report
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail (records and signed checkpoints), seal it now, or print the public key."
+    help = ("Verify the product's audit trail or a project's decision ledger (records and signed checkpoints, "
+            "whole or a range), seal both now, or print the public key.")
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "seal", "public-key"])
+        parser.add_argument("--decisions", type=int, metavar="PROJECT",
+                            help="verify this project's policy and guardrail decision ledger")
+        parser.add_argument("--from", dest="first", type=int, help="first record of the range to verify")
+        parser.add_argument("--to", dest="last", type=int, help="last record of the range to verify")
 
-    def handle(self, *args, action: str, **options):
+    def handle(self, *args, action: str, decisions: int | None = None, first: int | None = None,
+               last: int | None = None, **options):
         if action == "public-key":
             self.stdout.write(keys.public_pem() + f"fingerprint (SHA-256 of the raw key): {keys.fingerprint()}")
-            return
-        if action == "seal":
-            checkpoint = services.seal()
-            self.stdout.write(f"checkpoint {checkpoint.number}: records {checkpoint.first_seq}…{checkpoint.last_seq}"
-                              if checkpoint else "nothing new to seal")
-            return
-        report = services.verify_all()
-        if not report.ok:
-            broken = report.first_break
-            raise CommandError(f"audit trail BROKEN at record {broken.seq} ({broken.kind}): {broken.detail}")
+        elif action == "seal":
+            self._seal()
+        elif decisions is not None:
+            self._report(f"decision ledger of project {decisions}", decisions_verify(decisions, first, last))
+        elif first is not None or last is not None:
+            raise CommandError("--from and --to apply to a decision ledger (--decisions PROJECT)")
+        else:
+            self._report("audit trail", services.verify_all())
+
+    def _seal(self) -> None:
+        checkpoint = services.seal()
+        self.stdout.write(f"audit trail checkpoint {checkpoint.number}: records {checkpoint.first_seq}…"
+                          f"{checkpoint.last_seq}" if checkpoint else "audit trail: nothing new to seal")
+        for project_id, number in decisions.chain_and_seal_all().items():
+            if number:
+                self.stdout.write(f"decision ledger of project {project_id}: checkpoint {number}")
+
+    def _report(self, what: str, report: Report) -> None:
+        broken = report.first_break
+        if broken is not None:
+            raise CommandError(f"{what} BROKEN at record {broken.seq} ({broken.kind}): {broken.detail}")
         unsealed = f"; records from {report.unsealed_from} are chained but not yet sealed" if report.unsealed_from else ""
-        self.stdout.write(f"audit trail OK: {report.records} records, {report.checkpoints} checkpoints{unsealed}")
+        self.stdout.write(f"{what} OK: {report.records} records, {report.checkpoints} checkpoints{unsealed}")
+
+
+def decisions_verify(project_id: int, first: int | None, last: int | None) -> Report:
+    return decisions.verify(project_id, first_seq=first, last_seq=last)
