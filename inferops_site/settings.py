@@ -156,6 +156,9 @@ COST_SETTLE_MINUTES = env_int("INFEROPS_COST_SETTLE_MINUTES", 2, minimum=1, maxi
 # --- Audit ---------------------------------------------------------------------------------
 # The Ed25519 key that signs audit checkpoints (PEM, PKCS#8); by default created in the data folder.
 AUDIT_SIGNING_KEY = env_str("INFEROPS_AUDIT_SIGNING_KEY", "")
+# Projects that hash prompt and completion content use a key derived from this secret (default: the
+# secret key). Changing it changes every hash from then on.
+REDACTION_KEY = env_str("INFEROPS_REDACTION_KEY", "")
 # Guardrail decisions are chained into the decision ledger once they are this many seconds old, so
 # that an insert still in flight when the seal task runs is not passed over.
 AUDIT_DECISION_SETTLE_SECONDS = env_int("INFEROPS_AUDIT_DECISION_SETTLE_SECONDS", 60, minimum=0, maximum=3600)

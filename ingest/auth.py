@@ -8,11 +8,15 @@ import hashlib
 import threading
 import time
 
+from ingest.envelope import DROP_CONTENT
 from ingest.errors import Unauthenticated
+from ingest.redaction import envelope_fields
 
 CACHE_TTL_S = 30.0
 CACHE_MAX = 10_000
 _cache: dict[str, tuple[int | None, float]] = {}
+# Per project, the envelope fields carrying its content redaction; refreshed with its keys' lookups.
+_redaction: dict[int, bytes] = {}
 _lock = threading.Lock()
 
 
@@ -34,7 +38,15 @@ def _lookup(key: str) -> int | None:
     from apps.core.services import api_key_authenticate
 
     api_key = api_key_authenticate(key, str(KeyKind.INGEST))
-    return api_key.project_id if api_key else None
+    if api_key is None:
+        return None
+    _redaction[api_key.project_id] = envelope_fields(api_key.project_id, api_key.project.content_redaction)
+    return api_key.project_id
+
+
+def redaction(project_id: int) -> bytes:
+    """The project's redaction envelope fields, as last looked up; content is dropped if unknown."""
+    return _redaction.get(project_id, DROP_CONTENT)
 
 
 def project_for_key(key: str) -> int:

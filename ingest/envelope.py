@@ -24,9 +24,31 @@ def _field(number: int, value: int) -> bytes:
     return _varint(number << 3) + _varint(value)
 
 
+def _bytes_field(number: int, value: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(value)) + value
+
+
+DROP, HASH, KEEP = 0, 1, 2
+
+
+def redaction_fields(mode: int, key: bytes = b"") -> bytes:
+    """The envelope fields that tell the ingest views what to do with prompt and completion content:
+    drop it, keep it, or replace it with HMAC-SHA-256 under ``key`` (given as the key's two pads,
+    which is all the SQL needs to compute an RFC 2104 HMAC)."""
+    inner = outer = b""
+    if mode == HASH:
+        padded = key.ljust(64, b"\0")
+        inner, outer = bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+    return _field(1006, mode) + _bytes_field(1007, inner) + _bytes_field(1008, outer)
+
+
+DROP_CONTENT = redaction_fields(DROP)
+
+
 def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, rejected_items: int = 0,
-             rejected_requests: int = 0, received_unix_nano: int | None = None) -> bytes:
-    """One length-delimited envelope message for a request of any signal."""
+             rejected_requests: int = 0, received_unix_nano: int | None = None, redaction: bytes = b"") -> bytes:
+    """One length-delimited envelope message for a request of any signal; ``redaction`` (traces and
+    logs) comes from ``redaction_fields``."""
     body = b"".join((
         request_bytes,
         _field(1001, project_id),
@@ -36,5 +58,6 @@ def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, 
         _field(1003, rejected_items),
         _field(1004, rejected_requests),
         _field(1005, accepted_items),
+        redaction,
     ))
     return _varint(len(body)) + body

@@ -79,8 +79,10 @@ class IngestService:
         return decoded
 
     async def _commit(self, signal: str, project_id: int, decoded: Decoded) -> None:
+        redaction = auth.redaction(project_id) if signal in ("traces", "logs") else b""
         future = self.committers[signal].submit(
-            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected),
+            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected,
+                     redaction=redaction),
             max(decoded.accepted, 1))
         # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
         await asyncio.shield(asyncio.wrap_future(future))

@@ -56,6 +56,8 @@ def channel_create(project: Project, *, name: str, kind: str, config: dict, seve
         with transaction.atomic():
             return Channel.objects.create(project=project, **fields)
     except IntegrityError as exc:
+        if not Channel.objects.filter(project=project, name=fields["name"]).exists():
+            raise                   # not the name: something else refused the write
         raise ChannelError(f"name: a channel named {fields['name']!r} already exists in this project") from exc
 
 

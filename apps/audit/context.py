@@ -4,6 +4,10 @@
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.db import transaction
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -30,7 +34,9 @@ def actor_of(request) -> Actor:
 
 
 class AuditContextMiddleware:
-    """Makes the request's actor and source available to the records written while it runs."""
+    """Makes the request's actor and source available to the records written while it runs. A request
+    that may change something runs in one transaction, so a configuration change and its audit record
+    are saved together or not at all (a change the trail cannot record is not made)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,6 +44,9 @@ class AuditContextMiddleware:
     def __call__(self, request):
         token = current.set(actor_of(request))
         try:
-            return self.get_response(request)
+            if request.method in SAFE_METHODS:
+                return self.get_response(request)
+            with transaction.atomic():
+                return self.get_response(request)
         finally:
             current.reset(token)

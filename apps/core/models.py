@@ -20,12 +20,20 @@ class Organisation(models.Model):
         return self.name
 
 
+class ContentRedaction(models.TextChoices):
+    DROP = "drop", "Drop (nothing is stored)"
+    HASH = "hash", "Hash (HMAC-SHA-256 with the project's key: equal texts stay comparable)"
+    KEEP = "keep", "Keep (stored as sent)"
+
+
 class Project(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     # Filled by the workload simulator; the UI labels it so nobody mistakes it for real traffic.
     is_demo = models.BooleanField(default=False)
+    # What ingest does with prompt and completion content (apps/core/redaction.py): drop by default.
+    content_redaction = models.CharField(max_length=8, choices=ContentRedaction.choices, default="drop")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -10,7 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.core.models import ApiKey, Invitation, KeyKind, Membership, Organisation, Project, Role
+from apps.audit import services as audit
+from apps.core.models import (
+    ApiKey,
+    ContentRedaction,
+    Invitation,
+    KeyKind,
+    Membership,
+    Organisation,
+    Project,
+    Role,
+)
 
 KEY_PREFIX = "iop"
 
@@ -71,7 +81,11 @@ def api_key_create(project: Project, *, kind: str = "ingest", name: str = "", ro
 
 
 def api_key_revoke(key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    # A single UPDATE sends no model signal: the audit record is written here, in the same transaction.
+    with transaction.atomic():
+        if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            audit.record("core.apikey.revoke", project_id=key.project_id, target_type="apikey", target_id=key.pk,
+                         details={"label": f"{key.name} (iop_{key.prefix}…)"[:120]})
 
 
 def api_key_authenticate(plaintext: str, kind: str) -> ApiKey | None:
@@ -133,6 +147,16 @@ def member_set_role(project: Project, user_id: int, role: str) -> Membership:
     if role != Role.ADMIN:
         _keep_an_admin(project, user_id)
     return membership_set(project, membership.user, role)
+
+
+@transaction.atomic
+def project_set_content_redaction(project: Project, mode: str) -> Project:
+    """Drop, hash or keep prompt and completion content from now on (ingest picks it up within 30 s)."""
+    if mode not in ContentRedaction.values:
+        raise TenancyError(f"content redaction is one of {', '.join(ContentRedaction.values)}")
+    project.content_redaction = mode
+    project.save(update_fields=["content_redaction"])       # audited as a configuration change
+    return project
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from apps.core import services
-from apps.core.models import ApiKey, KeyKind, Membership, Role
+from apps.core.models import ApiKey, ContentRedaction, KeyKind, Membership, Role
 from apps.core.pages import ingest_endpoints, invitation_path, project_page
 from apps.core.selectors import projects_for
 
@@ -36,7 +36,7 @@ def settings_page(request, project):
         **context, "endpoints": ingest_endpoints(request), "roles": Role.choices,
         "keys": ApiKey.objects.filter(project=project).order_by("-created_at")[:200],
         "members": Membership.objects.filter(project=project).select_related("user").order_by("user__username"),
-        "retention": sorted(settings.RETENTION_DAYS.items()),
+        "retention": sorted(settings.RETENTION_DAYS.items()), "redactions": ContentRedaction.choices,
     }, status=400 if context["error"] else 200)
 
 
@@ -57,7 +57,10 @@ def _act(request, project) -> dict:
         services.api_key_revoke(key)
         return {}
     if not admin:
-        raise services.TenancyError("only project admins manage members")
+        raise services.TenancyError("only project admins manage members and content settings")
+    if action == "set_redaction":
+        services.project_set_content_redaction(project, post.get("content_redaction", ""))
+        return {}
     if action == "invite":
         invited = services.invitation_create(project, post.get("role", ""), created_by=request.user)
         return {"invitation": invited, "invite_url": request.build_absolute_uri(invitation_path(invited.token))}

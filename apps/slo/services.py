@@ -40,6 +40,8 @@ def slo_create(project: Project, *, created_by=None, **fields) -> SLO:
         with transaction.atomic():
             return SLO.objects.create(project=project, created_by=created_by, **definition)
     except IntegrityError as exc:
+        if not SLO.objects.filter(project=project, name=definition["name"]).exists():
+            raise                   # not the name: something else refused the write
         raise SLOError(f"name: an SLO named {definition['name']!r} already exists in this project") from exc
 
 
@@ -59,6 +61,8 @@ def slo_update(slo: SLO, **fields) -> SLO:
             # Only the changed fields: the evaluator advances sealed_until concurrently.
             slo.save(update_fields=[*changed, "updated_at"])
     except IntegrityError as exc:
+        if not SLO.objects.filter(project_id=slo.project_id, name=definition["name"]).exclude(pk=slo.pk).exists():
+            raise                   # not the name: something else refused the write
         raise SLOError(f"name: an SLO named {definition['name']!r} already exists in this project") from exc
     return slo
 

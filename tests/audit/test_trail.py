@@ -153,3 +153,31 @@ def test_a_later_break_does_not_hide_an_earlier_rewrite():
         record.save()
     AuditRecord.objects.filter(seq=later[2]).delete()
     assert first_break() == (at, "changed")
+
+
+def test_a_change_the_trail_cannot_record_is_not_made(project):
+    """The audit store refuses writes (a database trigger): the configuration change is rolled back."""
+    from django.db import connection
+
+    from apps.alerts.models import Channel
+
+    admin = get_user_model().objects.create_user("atomic-admin", password="pw-123456789")
+    membership_set(project, admin, "admin")
+    client = Client(raise_request_exception=False)
+    client.force_login(admin)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+                           "'audit store refuses writes'; END $$ LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditrecord FOR EACH ROW "
+                           "EXECUTE FUNCTION refuse_audit()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditrecord BEGIN "
+                           "SELECT RAISE(ABORT, 'audit store refuses writes'); END")
+    # Creating a channel is one INSERT and its audit record another (a model signal): only the
+    # request's transaction keeps the first from standing alone.
+    reply = client.post(f"/api/v1/projects/{project.pk}/channels", {
+        "name": "pager", "kind": "webhook", "config": {"url": "https://hooks.example.com/inferops"}},
+        content_type="application/json")
+    assert reply.status_code == 500, reply.content
+    assert not Channel.objects.filter(project=project).exists(), "no change without its audit record"

@@ -123,3 +123,22 @@ def test_settings_show_how_long_each_kind_of_data_is_kept(project, settings):
     assert "<th scope=\"row\" class=\"text\">traces</th><td>9</td>" in table
     assert "<th scope=\"row\" class=\"text\">cost</th><td>731</td>" in table
     assert "audit trail" in table and "no expiry" in table
+
+
+def test_admins_choose_what_happens_to_prompt_content_and_the_change_is_audited(project):
+    from apps.audit.models import AuditRecord
+
+    assert project.content_redaction == "drop", "content is dropped unless an admin says otherwise"
+    sre = member(project, "sre")
+    refused = sre.post(f"/projects/{project.pk}/settings", {"action": "set_redaction", "content_redaction": "keep"})
+    assert refused.status_code == 400
+    admin = member(project, "admin")
+    bad = admin.post(f"/projects/{project.pk}/settings", {"action": "set_redaction", "content_redaction": "sometimes"})
+    assert bad.status_code == 400 and "content redaction is one of drop, hash, keep" in bad.content.decode()
+    project.refresh_from_db()
+    assert project.content_redaction == "drop"
+    admin.post(f"/projects/{project.pk}/settings", {"action": "set_redaction", "content_redaction": "hash"})
+    project.refresh_from_db()
+    assert project.content_redaction == "hash"
+    change = AuditRecord.objects.filter(action="core.project.update", project_id=project.pk).last()
+    assert change.details["fields"] == ["content_redaction"] and change.actor_type == "user"
