@@ -48,16 +48,14 @@ class Stream:
     prev_signature: str
 
 
-def _span(checkpoints: Iterable[AuditCheckpoint], first: int, last: int) -> tuple[list[dict], int, int]:
+def _span(checkpoints, first: int, last: int) -> tuple[list[dict], int, int]:
     """The checkpoints covering records first…last, and the record range they (and any unsealed
     records up to ``last``) span."""
-    covering = [cp.as_checkpoint() for cp in checkpoints if cp.last_seq >= first and cp.first_seq <= last]
-    start = covering[0]["first_seq"] if covering else first
-    end = max(last, covering[-1]["last_seq"]) if covering else last
-    return covering, start, end
+    chosen, start, end = chain.covering([cp.as_checkpoint() for cp in checkpoints], first, last)
+    return chosen, start, end if end is not None else last
 
 
-def product_stream(project_id: int, f: selectors.RecordFilter) -> Stream:
+def product_stream(project_id: int | None, f: selectors.RecordFilter) -> Stream:
     matching = selectors.project_records(project_id, f)
     bounds = matching.aggregate(first=Min("seq"), last=Max("seq"))
     if bounds["first"] is None:
@@ -90,7 +88,7 @@ def _elided(record: dict) -> dict:
             "elided": True}
 
 
-def manifest(project_id: int, streams: list[Stream], query: str) -> dict:
+def manifest(project_id: int | None, streams: list[Stream], query: str) -> dict:
     return {"format": offline.FORMAT, "created_at": services.now(), "project_id": project_id, "query": query,
             "key_fingerprint": keys.fingerprint(), "streams": [
                 {"name": s.name, "records": f"{s.folder}/records.jsonl", "checkpoints": f"{s.folder}/checkpoints.json",
@@ -98,7 +96,7 @@ def manifest(project_id: int, streams: list[Stream], query: str) -> dict:
                  "head": None} for s in streams]}
 
 
-def bundle_chunks(project_id: int, streams: list[Stream], query: str) -> Iterator[bytes]:
+def bundle_chunks(project_id: int | None, streams: list[Stream], query: str) -> Iterator[bytes]:
     """The bundle as a zip, in chunks as it is written."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]

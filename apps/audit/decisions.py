@@ -205,19 +205,18 @@ def verify(project_id: int, first_seq: int | None = None, last_seq: int | None =
         return chain.Report(0, 0, None, None)           # nothing chained yet
     bounds = get_warehouse().run_query("audit.ledger_bounds", project_id=project_id, start=EPOCH, end=FOREVER)
     held_from = int(bounds["first_seq"][0]) if bounds["records"][0] else 1
-    covering = [cp.as_checkpoint() for cp in AuditCheckpoint.objects.filter(
-        stream=stream(project_id), first_seq__gte=held_from, last_seq__gte=first_seq or 1).order_by("number")
-        if last_seq is None or cp.first_seq <= last_seq]
-    start = covering[0]["first_seq"] if covering else max(held_from, first_seq or 1)
-    end = covering[-1]["last_seq"] if covering and last_seq is not None else (head[0] if head else 0)
+    checkpoints = [cp.as_checkpoint() for cp in AuditCheckpoint.objects.filter(
+        stream=stream(project_id), first_seq__gte=held_from).order_by("number")]
+    chosen, start, end = chain.covering(checkpoints, max(held_from, first_seq or 1), last_seq)
     prev_hash = chain.GENESIS
     if start > 1:
         # From the middle, the first record's link is taken on trust (its predecessor is outside the
         # range, or expired); every record after it is checked against it.
         first_row = next(iter_records(project_id, start, start), None)
         prev_hash = first_row["prev_hash"] if first_row else chain.GENESIS
-    return chain.verify(iter_records(project_id, start, end), covering, keys.public_raw(), first_seq=start,
-                        prev_hash=prev_hash, prev_signature=covering[0]["prev_signature"] if covering else "null",
+    return chain.verify(iter_records(project_id, start, end if end is not None else (head[0] if head else 0)), chosen,
+                        keys.public_raw(), first_seq=start, prev_hash=prev_hash,
+                        prev_signature=chosen[0]["prev_signature"] if chosen else "null",
                         head=tuple(head) if head and last_seq is None else None)
 
 

@@ -20,8 +20,10 @@ class RecordFilter:
     end: date | None = None
 
 
-def project_records(project_id: int, f: RecordFilter) -> QuerySet[AuditRecord]:
-    records = AuditRecord.objects.filter(project_id=project_id)
+def project_records(project_id: int | None, f: RecordFilter) -> QuerySet[AuditRecord]:
+    """One project's records, or (None) the instance's: those of no project (sign-ins, user accounts)."""
+    records = AuditRecord.objects.filter(project_id=project_id) if project_id is not None else \
+        AuditRecord.objects.filter(project_id__isnull=True)
     if f.action:
         records = records.filter(action__startswith=f.action)
     if f.actor:

@@ -71,3 +71,39 @@ def test_verification_reports_ok_then_the_break(auditor, project):
     page.force_login(get_user_model().objects.get(username="the-auditor"))
     html = page.get(f"/projects/{project.pk}/audit").content.decode()
     assert f"breaks at record {victim.seq}" in html and HOSTILE.replace("'", "&#x27;") in html
+
+
+def test_auditors_verify_a_range_now_through_the_api_and_the_page(auditor, project):
+    services.seal()
+    seqs = list(AuditRecord.objects.filter(project_id=project.pk).order_by("seq").values_list("seq", flat=True))
+    url = f"/api/v1/projects/{project.pk}/audit/verification"
+    checked = auditor.get(f"{url}?stream=product&from={seqs[1]}&to={seqs[3]}").data["range"]
+    assert checked["ok"] and checked["from"] == seqs[1] and checked["records"] >= 3
+    AuditRecord.objects.filter(seq=seqs[2]).update(reason="edited")
+    checked = auditor.get(f"{url}?stream=product&from={seqs[1]}&to={seqs[3]}").data["range"]
+    assert not checked["ok"] and checked["first_break"]["seq"] == seqs[2]
+    assert auditor.get(f"{url}?from=9&to=3").status_code == 400
+    assert auditor.get(f"{url}?stream=other&from=1").status_code == 400
+    page = Client()
+    page.force_login(get_user_model().objects.get(username="the-auditor"))
+    html = page.get(f"/projects/{project.pk}/audit?verify_from={seqs[1]}&verify_to={seqs[3]}").content.decode()
+    assert f"the chain breaks at record {seqs[2]} (changed)" in html
+
+
+def test_sign_ins_are_on_the_instance_trail_for_superusers_only(auditor, project):
+    get_user_model().objects.create_superuser("root-auditor", password="pw-123456789")
+    browser = Client()
+    assert browser.post("/accounts/login/", {"username": "nobody", "password": "wrong"}).status_code == 200
+    assert browser.post("/accounts/login/", {"username": "root-auditor", "password": "pw-123456789"}).status_code == 302
+    html = browser.get("/audit/instance?action=auth.").content.decode()
+    assert "auth.sign_in" in html and "wrong username or password" in html and "cost.budget.update" not in html
+    lines = b"".join(browser.get("/audit/instance/export?action=auth.&output=jsonl").streaming_content).splitlines()
+    assert {json.loads(line)["project_id"] for line in lines} == {None}
+    assert {json.loads(line)["action"] for line in lines} == {"auth.sign_in", "auth.user.create"}
+    assert AuditRecord.objects.filter(action="export.audit", target_id="instance-audit.jsonl").exists()
+    assert browser.get("/audit/instance?start=someday").status_code == 400
+    member = Client()
+    member.force_login(get_user_model().objects.get(username="the-auditor"))
+    assert member.get("/audit/instance").status_code == 403
+    assert member.get("/audit/instance/export?output=csv").status_code == 403
+    assert Client().get("/audit/instance").status_code == 302

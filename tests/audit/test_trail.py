@@ -181,3 +181,19 @@ def test_a_change_the_trail_cannot_record_is_not_made(project):
         content_type="application/json")
     assert reply.status_code == 500, reply.content
     assert not Channel.objects.filter(project=project).exists(), "no change without its audit record"
+
+
+def test_a_range_verifies_on_its_own_and_a_break_inside_it_is_found(capsys):
+    first = trail(3)
+    services.seal()
+    second = trail(3)
+    services.seal()
+    assert services.verify_range(second[0], second[2]).ok
+    AuditRecord.objects.filter(seq=first[1]).update(outcome="deny")
+    assert services.verify_range(second[1]).ok, "the break lies before the range (and its checkpoint)"
+    broken = services.verify_range(first[0], first[2]).first_break
+    assert (broken.seq, broken.kind) == (first[1], "changed")
+    call_command("audit", "verify", "--from", str(second[0]), "--to", str(second[2]))
+    assert f"audit trail records {second[0]}…{second[2]} OK" in capsys.readouterr().out
+    with pytest.raises(CommandError, match=f"BROKEN at record {first[1]}"):
+        call_command("audit", "verify", "--from", str(first[0]))

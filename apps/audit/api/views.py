@@ -94,15 +94,20 @@ class AuditExportView(ProjectAPIView):
         services.record("export.audit", project_id=project_id, target_type="export", target_id=f"audit.{output}",
                         details={"query": params.urlencode()[:500]})
         name = f"audit-{self.project.slug}"
-        if output == "bundle":
-            stream = bundles.product_stream(project_id, chosen)
-            return bundle_response(f"{name}-bundle.zip", bundles.bundle_chunks(project_id, [stream], params.urlencode()))
-        records = selectors.project_records(project_id, chosen).iterator(chunk_size=2000)
-        if output == "csv":
-            fields = list(AuditRecord.FIELDS)
-            return csv_response(f"{name}.csv", fields, ([json.dumps(r.details, sort_keys=True) if f == "details" else
-                                                         getattr(r, f) for f in fields] for r in records))
-        return jsonl_response(f"{name}.jsonl", (record_json(r) for r in records))
+        return records_export(project_id, chosen, output, name, params.urlencode())
+
+
+def records_export(project_id: int | None, chosen: selectors.RecordFilter, output: str, name: str, query: str):
+    """A project's (or, None, the instance's) matching records as CSV, JSON Lines or a bundle."""
+    if output == "bundle":
+        stream = bundles.product_stream(project_id, chosen)
+        return bundle_response(f"{name}-bundle.zip", bundles.bundle_chunks(project_id, [stream], query))
+    records = selectors.project_records(project_id, chosen).iterator(chunk_size=2000)
+    if output == "csv":
+        fields = list(AuditRecord.FIELDS)
+        return csv_response(f"{name}.csv", fields, ([json.dumps(r.details, sort_keys=True) if f == "details" else
+                                                     getattr(r, f) for f in fields] for r in records))
+    return jsonl_response(f"{name}.jsonl", (record_json(r) for r in records))
 
 
 # -- the decision ledger ---------------------------------------------------------------------------
@@ -186,12 +191,36 @@ def matching_decisions(project_id: int, chosen: decisions.DecisionFilter):
 
 class AuditVerificationView(ProjectAPIView):
     """Whether the whole trail and the project's decision ledger verified at their last check (``at``),
-    where they break if not, and the key that signs them."""
+    where they break if not, and the key that signs them; with ``stream`` and ``from``/``to``, a range
+    of one stream is verified now (with the checkpoints sealing it)."""
 
     read_roles = AUDITORS
 
+    @extend_schema(parameters=[OpenApiParameter("stream", str, enum=["product", "decisions"]),
+                               OpenApiParameter("from", int), OpenApiParameter("to", int)])
     def get(self, request, project_id: int):
-        return Response({**verification(), "decisions": decisions.last_verification(project_id)})
+        body = {**verification(), "decisions": decisions.last_verification(project_id)}
+        checked = range_check(request.query_params, project_id)
+        return Response({**body, "range": checked} if checked else body)
+
+
+def range_check(params, project_id: int) -> dict | None:
+    """Verify ``from``…``to`` of ``stream`` now, when asked (None otherwise)."""
+    if not params.get("from") and not params.get("to"):
+        return None
+    try:
+        first = int(params.get("from") or 1)
+        last = int(params["to"]) if params.get("to") else None
+    except ValueError:
+        raise QueryError("from and to are record numbers") from None
+    if first < 1 or (last is not None and last < first):
+        raise QueryError("from is 1 or more, and to is not before from")
+    stream = params.get("stream", "product")
+    if stream not in ("product", "decisions"):
+        raise QueryError("stream is product or decisions")
+    report = (decisions.verify(project_id, first, last) if stream == "decisions" else
+              services.verify_range(first, last))
+    return {"stream": stream, "from": first, "to": last, **services.report_json(report)}
 
 
 def verification() -> dict:

@@ -60,6 +60,17 @@ class Report:
         return self.first_break is None
 
 
+def covering(checkpoints: list[dict], first: int, last: int | None = None) -> tuple[list[dict], int, int | None]:
+    """What verifying records first…last (``last`` None: to the end) takes: the checkpoints sealing any
+    of them, and the records to read — from the first such checkpoint's start to the last one's end,
+    or to ``last`` when that is later (records chained but not yet sealed)."""
+    chosen = [cp for cp in checkpoints if cp["last_seq"] >= first and (last is None or cp["first_seq"] <= last)]
+    start = chosen[0]["first_seq"] if chosen else first
+    if last is None:
+        return chosen, start, None
+    return chosen, start, max(last, chosen[-1]["last_seq"]) if chosen else last
+
+
 def verify(records: Iterable[dict], checkpoints: list[dict], public_raw: bytes, *, first_seq: int = 1,
            prev_hash: str = GENESIS, prev_signature: str = "null", head: tuple[int, str] | None = None) -> Report:
     """Verify ``records`` (ascending seq from ``first_seq``, whose predecessor hashed to ``prev_hash``)

@@ -1,4 +1,4 @@
-"""manage.py audit verify [--decisions PROJECT [--from SEQ] [--to SEQ]] | seal | public-key"""
+"""manage.py audit verify [--decisions PROJECT] [--from SEQ] [--to SEQ] | seal | public-key"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["verify", "seal", "public-key"])
         parser.add_argument("--decisions", type=int, metavar="PROJECT",
                             help="verify this project's policy and guardrail decision ledger")
-        parser.add_argument("--from", dest="first", type=int, help="first record of the range to verify")
+        parser.add_argument("--from", dest="first", type=int, help="first record of the range to verify (with the "
+                                                                    "checkpoints that seal it)")
         parser.add_argument("--to", dest="last", type=int, help="last record of the range to verify")
 
     def handle(self, *args, action: str, decisions: int | None = None, first: int | None = None,
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         elif decisions is not None:
             self._report(f"decision ledger of project {decisions}", decisions_verify(decisions, first, last))
         elif first is not None or last is not None:
-            raise CommandError("--from and --to apply to a decision ledger (--decisions PROJECT)")
+            self._report(f"audit trail records {first or 1}…{last or 'end'}", services.verify_range(first or 1, last))
         else:
             self._report("audit trail", services.verify_all())
 
