@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.dispatch import Signal
 
 from warehouse import get_warehouse
 from warehouse.migrations import MigrationRunner
@@ -15,5 +16,13 @@ def migration_runner() -> MigrationRunner:
                            lock_dir=lock_dir)
 
 
+# Sent when a migration run changed table TTLs (retention settings changed): the audit trail records it.
+retention_changed = Signal()
+
+
 def migrate() -> list:
-    return migration_runner().migrate()
+    runner = migration_runner()
+    applied = runner.migrate()
+    if runner.retention_changed:
+        retention_changed.send(sender=migrate, tables=runner.retention_changed, days=dict(settings.RETENTION_DAYS))
+    return applied

@@ -152,6 +152,7 @@ class MigrationRunner:
         self.migrations = discover(schema_dir)
         self.ctx = RenderContext(cluster, retention_days, merge_tree_tables(self.migrations))
         self.lock_dir = lock_dir
+        self.retention_changed: list[str] = []      # tables whose TTL the last migrate() changed
 
     def bookkeeping_statements(self) -> list[str]:
         """History and lock tables. On a cluster they live in Keeper (KeeperMap), so every node and
@@ -212,7 +213,7 @@ class MigrationRunner:
                     "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
                     "VALUES ({v:UInt32}, {n:String}, {c:String}, now64(3))",
                     {"v": migration.version, "n": migration.name, "c": migration.checksum})
-            self.apply_retention()
+            self.retention_changed = self.apply_retention()
             return [m for m, _ in plan]
 
     def apply_retention(self) -> list[str]:

@@ -7,6 +7,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from warehouse.admin import retention_changed
+
 from . import services
 from .context import Actor, actor_of
 
@@ -93,3 +95,10 @@ def connect_configuration() -> None:
 def _label_of_user() -> str:
     model = get_user_model()
     return f"{model._meta.app_label}.{model._meta.object_name}"
+
+
+@receiver(retention_changed, dispatch_uid="audit.retention")
+def retention_set(sender, tables, days, **kwargs):
+    """Retention comes from settings and takes effect when the warehouse is migrated: that is the change."""
+    services.record("warehouse.retention.update", target_type="retention", target_id="warehouse",
+                    details={"tables": sorted(tables), "days": dict(sorted(days.items()))})

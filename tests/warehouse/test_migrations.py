@@ -160,3 +160,22 @@ def test_cluster_rendering_of_added_columns_and_new_view_queries(cluster_stateme
     modified = next(s for s in cluster_statements if "MODIFY QUERY" in s)
     assert modified.startswith("ALTER TABLE span_rollup_1m_mv ON CLUSTER prod MODIFY QUERY")
     assert "FROM spans_local" in modified and "FROM spans\n" not in modified
+
+
+@pytest.mark.django_db
+def test_a_retention_change_is_recorded_in_the_audit_trail(warehouse, settings):
+    from apps.audit.models import AuditRecord
+    from warehouse.admin import migrate
+
+    original = settings.RETENTION_DAYS
+    settings.RETENTION_DAYS = {**original, "logs": original["logs"] + 5}
+    try:
+        migrate()
+        record = AuditRecord.objects.filter(action="warehouse.retention.update").last()
+        assert record.details == {"tables": ["logs"], "days": dict(sorted(settings.RETENTION_DAYS.items()))}
+        assert record.actor_type == "system"
+        migrate()
+        assert AuditRecord.objects.filter(action="warehouse.retention.update").count() == 1, "no change, no record"
+    finally:
+        settings.RETENTION_DAYS = original
+        migrate()
