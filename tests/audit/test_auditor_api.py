@@ -107,3 +107,15 @@ def test_sign_ins_are_on_the_instance_trail_for_superusers_only(auditor, project
     assert member.get("/audit/instance").status_code == 403
     assert member.get("/audit/instance/export?output=csv").status_code == 403
     assert Client().get("/audit/instance").status_code == 302
+
+
+@pytest.mark.parametrize("field", ["action", "actor", "target"])
+def test_injection_attempts_through_every_trail_filter_match_nothing_and_harm_nothing(auditor, project, field):
+    base = f"/api/v1/projects/{project.pk}/audit/records"
+    before = AuditRecord.objects.count()
+    for attempt in ("' OR 1=1 --", "x') OR ('1'='1", "%", "_", "'; DELETE FROM audit_auditrecord; --"):
+        reply = auditor.get(base, {field: attempt})
+        assert reply.status_code == 200 and reply.data["records"] == [], (field, attempt)
+    assert auditor.get(base, {"outcome": "' OR 1=1 --"}).status_code == 400
+    assert auditor.get(base, {"before": "1 OR 1=1"}).status_code == 400
+    assert AuditRecord.objects.count() == before and services.verify_all().ok
