@@ -117,9 +117,25 @@ STATICFILES_DIRS = [("vendor/plotly", str(Path(plotly.__file__).parent / "packag
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-SESSION_COOKIE_SECURE = env_bool("INFEROPS_SECURE_COOKIES", not DEBUG and env_bool("INFEROPS_HTTPS", False))
+HTTPS = env_bool("INFEROPS_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("INFEROPS_SECURE_COOKIES", not DEBUG and HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("INFEROPS_SESSION_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS and not DEBUG:
+    # Behind a TLS-terminating proxy: trust its scheme header, send plain HTTP to HTTPS, and tell
+    # browsers to come back over HTTPS only (a year, subdomains included).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("INFEROPS_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]    # probes from inside the deployment speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("INFEROPS_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = False         # preloading is a commitment for the whole domain: the operator's choice
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]    # (that the preload flag is off)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -159,6 +175,11 @@ AUDIT_SIGNING_KEY = env_str("INFEROPS_AUDIT_SIGNING_KEY", "")
 # Projects that hash prompt and completion content use a key derived from this secret (default: the
 # secret key). Changing it changes every hash from then on.
 REDACTION_KEY = env_str("INFEROPS_REDACTION_KEY", "")
+# Every signed checkpoint is also POSTed (JSON) here, off this machine (AU-9(2)): a log archive or
+# another organisation's endpoint. Then a rewrite of the trail here, even re-signed with the key,
+# disagrees with the copies held there. Optional bearer token.
+AUDIT_PUBLISH_URL = env_str("INFEROPS_AUDIT_PUBLISH_URL", "")
+AUDIT_PUBLISH_TOKEN = env_str("INFEROPS_AUDIT_PUBLISH_TOKEN", "")
 # Guardrail decisions are chained into the decision ledger once they are this many seconds old, so
 # that an insert still in flight when the seal task runs is not passed over.
 AUDIT_DECISION_SETTLE_SECONDS = env_int("INFEROPS_AUDIT_DECISION_SETTLE_SECONDS", 60, minimum=0, maximum=3600)

@@ -72,6 +72,7 @@ class AuditCheckpoint(models.Model):
     signed_at = models.CharField(max_length=32)
     key_fingerprint = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
+    published_at = models.DateTimeField(null=True, blank=True)  # handed to INFEROPS_AUDIT_PUBLISH_URL
 
     class Meta:
         ordering = ["number"]

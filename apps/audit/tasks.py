@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import decisions, services
+from . import decisions, publish, services
 
 
 @shared_task(ignore_result=False, expires=240)
@@ -10,13 +10,16 @@ def audit_seal() -> int | None:
     """Checkpoint the records written since the last checkpoint, then verify the whole trail."""
     checkpoint = services.seal()
     services.verify_all()       # the auditor page shows this result
+    publish.publish_pending()
     return checkpoint.number if checkpoint else None
 
 
 @shared_task(ignore_result=False, expires=55)
 def decisions_seal() -> dict[int, int | None]:
     """Chain each project's newly arrived guardrail decisions into its ledger and seal them."""
-    return decisions.chain_and_seal_all()
+    sealed = decisions.chain_and_seal_all()
+    publish.publish_pending()
+    return sealed
 
 
 @shared_task(ignore_result=False, expires=3000)

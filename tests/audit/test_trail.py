@@ -4,12 +4,13 @@ forged checkpoint) found at the right record; sign-ins, configuration changes, r
 are recorded with who, when and from where."""
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.audit import services
+from apps.audit import keys, services
 from apps.audit.context import Actor
 from apps.audit.integrity import chain
 from apps.audit.models import AuditCheckpoint, AuditRecord
@@ -197,3 +198,27 @@ def test_a_range_verifies_on_its_own_and_a_break_inside_it_is_found(capsys):
     assert f"audit trail records {second[0]}…{second[2]} OK" in capsys.readouterr().out
     with pytest.raises(CommandError, match=f"BROKEN at record {first[1]}"):
         call_command("audit", "verify", "--from", str(first[0]))
+
+
+def test_checkpoints_are_published_off_the_machine_in_order_once_and_retried(settings):
+    from apps.audit import publish
+    from apps.audit.integrity.chain import checkpoint_message
+    from tests.alerts.receivers import Receiver
+
+    receiver = Receiver(script=[(503, "busy", 0.0)])
+    settings.AUDIT_PUBLISH_URL, settings.AUDIT_PUBLISH_TOKEN = receiver.url, "witness-token"
+    try:
+        trail(2)
+        first = services.seal()
+        trail(2)
+        second = services.seal()
+        assert publish.publish_pending() == 0, "the witness is busy: nothing is marked published"
+        assert publish.publish_pending() == 2 and publish.publish_pending() == 0
+        bodies = [r.json() for r in receiver.requests[1:]]
+        assert [b["number"] for b in bodies] == [first.number, second.number]
+        assert receiver.requests[1].headers["authorization"] == "Bearer witness-token"
+        assert "leaf_hashes" not in bodies[0] and bodies[1]["prev_signature"] == bodies[0]["signature"]
+        key = Ed25519PublicKey.from_public_bytes(keys.public_raw())
+        key.verify(bytes.fromhex(bodies[1]["signature"]), checkpoint_message(bodies[1]))    # raises if forged
+    finally:
+        receiver.close()

@@ -8,21 +8,25 @@ import json
 def canonical(value) -> bytes:
     if isinstance(value, dict) and _flat(value):
         # The common record: ASCII keys (UTF-16 order = code point order) and scalar values, for which
-        # json.dumps writes exactly the bytes _encode would, five times faster.
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        # json.dumps writes exactly the bytes _encode would, several times faster.
+        return _FLAT.encode(value).encode("utf-8")
     return _encode(value).encode("utf-8")
 
 
+_FLAT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_SCALARS = frozenset({str, int, bool, type(None)})
+_LIMIT = 2**53
+
+
 def _flat(record: dict) -> bool:
-    for key, value in record.items():
-        if not (isinstance(key, str) and key.isascii()):
+    try:
+        if not "".join(record).isascii():
             return False
-        if isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) > 2**53:
-                return False            # _encode refuses it with a clear error
-        elif not (value is None or isinstance(value, (str, bool))):
-            return False
-    return True
+    except TypeError:
+        return False                    # a key that is not text
+    values = record.values()
+    # Exact types only: subclasses (and integers _encode refuses) take the careful path.
+    return _SCALARS.issuperset(map(type, values)) and all(-_LIMIT <= v <= _LIMIT for v in values if type(v) is int)
 
 
 def _encode(value) -> str:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.audit import decisions, keys, services
+from apps.audit import decisions, keys, publish, services
 from apps.audit.integrity.chain import Report
 
 
@@ -38,6 +38,9 @@ class Command(BaseCommand):
         for project_id, number in decisions.chain_and_seal_all().items():
             if number:
                 self.stdout.write(f"decision ledger of project {project_id}: checkpoint {number}")
+        published = publish.publish_pending()
+        if published:
+            self.stdout.write(f"{published} checkpoints published off this machine")
 
     def _report(self, what: str, report: Report) -> None:
         broken = report.first_break
