@@ -29,8 +29,9 @@ Verify it with Python 3.9+ and the `cryptography` package, offline:
 
 The verifier is in inferops_audit/ (bundle.py documents the procedure step by step); it prints the
 signing key's fingerprint, which you compare with the one your InferOps operator published
-(`manage.py audit public-key`). Exit status 0: every stream verifies; 1: a stream is broken (the
-first record where it breaks is printed); 2: the bundle cannot be read.
+(`manage.py audit public-key`). Exit status 0: every record is covered by a valid signed checkpoint;
+1: a stream is broken (the first record where it breaks is printed); 2: the bundle cannot be read;
+3: the chain holds but its newest records are not signed yet (export again after the next seal).
 
 Records are in <stream>/records.jsonl (one JSON object per line, in order); records the export's
 filter left out appear only as their sequence number and hashes ("elided": true).

@@ -74,6 +74,10 @@ def _locked_head() -> AuditHead:
     return head
 
 
+def head_seq() -> int:
+    return AuditHead.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+
+
 def verify_all() -> chain.Report:
     """Verify the whole trail with this installation's public key, up to the head last written."""
     report = verify_range(1)
@@ -83,21 +87,24 @@ def verify_all() -> chain.Report:
 
 def verify_range(first_seq: int, last_seq: int | None = None) -> chain.Report:
     """Verify records first_seq…last_seq (None: to the head) with the checkpoints sealing them,
-    reading the trail a page at a time."""
-    checkpoints = [c.as_checkpoint() for c in AuditCheckpoint.objects.filter(stream=chain.STREAM).order_by("number")]
-    chosen, start, end = chain.covering(checkpoints, first_seq, last_seq)
-    rows = AuditRecord.objects.filter(seq__gte=start).order_by("seq")
-    if end is not None:
-        rows = rows.filter(seq__lte=end)
-    prev_hash = chain.GENESIS
-    if start > 1:
+    reading the trail a page at a time. From record 1, the first checkpoint must be checkpoint 1
+    (previous signature "null"): nothing at the start may go missing unnoticed."""
+    # The head first: whatever is appended while this runs lies beyond it and is left for next time.
+    head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first() or (0, chain.GENESIS)
+    checkpoints = [c.as_checkpoint() for c in AuditCheckpoint.objects.filter(
+        stream=chain.STREAM, last_seq__lte=head[0]).order_by("number")]
+    last = min(last_seq, head[0]) if last_seq is not None else None
+    chosen, start, end = chain.covering(checkpoints, first_seq, last)
+    prev_hash, prev_signature = chain.GENESIS, chosen[0]["prev_signature"] if chosen else "null"
+    if first_seq == 1:
+        start, prev_signature = 1, "null"
+    elif start > 1:
         # From the middle, the first record's link is taken on trust; every later one is checked.
         prev_hash = AuditRecord.objects.filter(seq=start).values_list("prev_hash", flat=True).first() or chain.GENESIS
-    head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first() if last_seq is None else None
+    rows = AuditRecord.objects.filter(seq__gte=start, seq__lte=end if end is not None else head[0]).order_by("seq")
     return chain.verify((r.as_record() for r in rows.iterator(chunk_size=2000)), chosen, keys.public_raw(),
-                        first_seq=start, prev_hash=prev_hash,
-                        prev_signature=chosen[0]["prev_signature"] if chosen else "null",
-                        head=tuple(head) if head else None)
+                        first_seq=start, prev_hash=prev_hash, prev_signature=prev_signature,
+                        head=tuple(head) if last_seq is None else None)
 
 
 VERIFIED_KEY = "audit:last-verification"

@@ -29,15 +29,17 @@ INJECTIONS = ("' OR 1=1 --", "x') OR ('1'='1", "\\'; DROP TABLE decision_ledger;
 
 
 def _decisions_request() -> ExportTraceServiceRequest:
-    """Six decisions: policies pii (deny, block) and toxicity (allow), one with hostile text."""
+    """Six decisions: policies pii (deny, block) and toxicity (allow), one with hostile text; the first
+    two happened two days ago."""
     request = ExportTraceServiceRequest()
     resource = request.resource_spans.add()
     resource.resource.attributes.add(key="service.name").value.string_value = "gateway"
     scope = resource.scope_spans.add()
     now = time.time_ns()
     for i in range(6):
+        at = now + i * MS - (2 * 86_400 * 10**9 if i < 2 else 0)
         span = scope.spans.add(trace_id=os.urandom(16), span_id=os.urandom(8), name="run_guardrail", kind=1,
-                               start_time_unix_nano=now + i * MS, end_time_unix_nano=now + i * MS + 2 * MS)
+                               start_time_unix_nano=at, end_time_unix_nano=at + 2 * MS)
         policy, verdict, action = ("pii", "deny", "block") if i % 2 else ("toxicity", "allow", "none")
         for key, value in (("gen_ai.operation.name", "run_guardrail"), ("gen_ai.guardrail.security.policy.id", policy),
                            ("gen_ai.guardrail.verdict.type", verdict), ("gen_ai.guardrail.action.type", action),
@@ -146,6 +148,21 @@ def test_a_filtered_decision_bundle_verifies_offline_and_shows_only_what_was_ask
     assert ran.returncode == 1 and "BROKEN at record 4 (changed)" in ran.stdout, ran.stdout + ran.stderr
 
 
+def test_a_bundle_filtered_by_date_elides_the_other_days_and_verifies(ledger, auditor, tmp_path):
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).date().isoformat()
+    data = _zip(auditor.get(f"/api/v1/projects/{ledger.pk}/audit/decisions/export?output=bundle&start={today}"))
+    records = [json.loads(line) for line in zipfile.ZipFile(io.BytesIO(data)).read("decisions/records.jsonl")
+               .splitlines()]
+    assert [(r["seq"], bool(r.get("elided"))) for r in records] == [(1, True), (2, True), (3, False), (4, False),
+                                                                     (5, False), (6, False)]
+    ran = _run_offline(tmp_path, data)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    page = auditor.get(f"/api/v1/projects/{ledger.pk}/audit/decisions?start={today}").data["records"]
+    assert [r["seq"] for r in page] == [6, 5, 4, 3]
+
+
 def test_the_product_trail_bundle_elides_other_projects_and_finds_a_deleted_record(project, auditor, tmp_path):
     actor = Actor("user", "5", "ops", "198.51.100.7", "pytest")
     for i in range(4):
@@ -160,6 +177,8 @@ def test_the_product_trail_bundle_elides_other_projects_and_finds_a_deleted_reco
     assert all(set(r) == {"seq", "prev_hash", "record_hash", "elided"} for r in records if r.get("elided"))
     ran = _run_offline(tmp_path, data)
     assert ran.returncode == 0 and "product: OK" in ran.stdout, ran.stdout + ran.stderr
+    unsealed = _run_offline(tmp_path, _zip(auditor.get(f"/api/v1/projects/{project.pk}/audit/export?output=bundle")))
+    assert unsealed.returncode == 3 and "UNVERIFIED from record" in unsealed.stdout, "the channel record is not signed"
     victim = shown[1]["seq"]
     source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:

@@ -191,3 +191,54 @@ def test_a_forged_checkpoint_is_found_and_a_range_verifies_on_its_own(warehouse,
     AuditCheckpoint.objects.filter(stream=f"decisions/{sealed}", number=2).update(root_hash="00" * 32)
     assert _break(sealed) == (6, "checkpoint")
     assert decisions.verify(sealed, first_seq=1, last_seq=5).ok, "the first checkpoint's range is intact"
+
+
+def test_records_deleted_from_the_start_before_their_time_are_missing(warehouse, sealed):
+    _mutate(warehouse, "ALTER TABLE decision_ledger DELETE WHERE project_id = {p:UInt64} AND seq <= 5", sealed)
+    assert _break(sealed) == (1, "missing"), "not expired by retention: deleted"
+
+
+def test_a_crash_between_the_insert_and_the_commit_loses_and_repeats_nothing(ingest_server, project, ingest_key):
+    """The records a crashed run inserted are adopted by the next run, not chained again."""
+    from apps.audit.models import DecisionHead
+
+    _send(ingest_server, ingest_key, _guard_request(4))
+    time.sleep(1.05 - time.time() % 1)
+    head = decisions._locked_head(project.pk)
+    arrived, until = decisions._arrived(project.pk, head.chained_until, decisions.datetime.now(decisions.UTC))
+    orphans = decisions._chained(arrived, head)
+    decisions.get_warehouse().insert_frame("decision_ledger", orphans.with_columns(
+        decisions.pl.lit(until).cast(decisions.pl.Datetime("ms", "UTC")).alias("chained_until"))
+        .select(decisions.LEDGER_COLUMNS))       # ... and the process dies before the head is saved
+    assert DecisionHead.objects.get(project_id=project.pk).last_seq == 0
+    _send(ingest_server, ingest_key, _guard_request(2))
+    assert chain_arrived(project.pk) == 2, "the orphans are adopted, only the new decisions are chained"
+    decisions.seal(project.pk)
+    report = decisions.verify(project.pk)
+    assert report.ok and report.records == 6
+
+
+def test_decisions_dated_far_in_the_future_do_not_stop_the_ledger(ingest_server, project, ingest_key):
+    request = _guard_request(2)
+    far = 9_000_000_000 * 1_000_000_000             # the year 2255
+    for span in request.resource_spans[0].scope_spans[0].spans:
+        span.start_time_unix_nano, span.end_time_unix_nano = far, far + 3 * MS
+    _send(ingest_server, ingest_key, request)
+    _send(ingest_server, ingest_key, _guard_request(1))
+    assert chain_arrived(project.pk) == 3
+    assert decisions.seal(project.pk).last_seq == 3 and decisions.verify(project.pk).ok
+    assert sorted(r["event_time"][:4] for r in decisions.iter_records(project.pk, 1, 3))[-2:] == ["2255", "2255"]
+
+
+def test_two_findings_of_one_span_at_one_instant_are_two_decisions(ingest_server, project, ingest_key):
+    request = _guard_request(1)
+    span = request.resource_spans[0].scope_spans[0].spans[0]
+    del span.attributes[:]
+    span.attributes.add(key="gen_ai.operation.name").value.string_value = "chat"
+    for category in ("privacy", "security"):
+        event = span.events.add(time_unix_nano=span.start_time_unix_nano, name="gen_ai.guardrail.security.finding")
+        for key, value in (("gen_ai.guardrail.verdict.type", "warn"), ("gen_ai.guardrail.security.policy.id", "dlp"),
+                           ("gen_ai.guardrail.security.risk.category", category)):
+            event.attributes.add(key=key).value.string_value = value
+    _send(ingest_server, ingest_key, request)
+    assert chain_arrived(project.pk) == 2

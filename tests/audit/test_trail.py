@@ -108,6 +108,16 @@ def test_a_forged_or_removed_checkpoint_is_found():
     assert services.verify_all().first_break.kind == "checkpoint"
 
 
+def test_the_oldest_checkpoint_and_its_records_deleted_together_are_found():
+    first = trail(3)
+    services.seal()
+    trail(3)
+    services.seal()
+    AuditCheckpoint.objects.filter(stream="product", number=1).delete()
+    AuditRecord.objects.filter(seq__lte=first[2]).delete()
+    assert first_break() == (1, "missing")
+
+
 @pytest.mark.clickhouse
 def test_sign_ins_configuration_changes_reads_and_exports_are_recorded(warehouse, project):
     user = get_user_model().objects.create_user("auditee", password="pw-123456789")

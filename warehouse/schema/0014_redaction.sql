@@ -3,7 +3,8 @@
 -- prompts and completions, retrieved documents, GenAI event bodies) is dropped, hashed with a
 -- per-project key (HMAC-SHA-256) or kept, as each project chooses; the default is drop. Ingest
 -- writes the project's choice into every envelope (fields 1006-1008, after the client's bytes, so a
--- client cannot choose for itself); the views below apply it before anything reaches a table.
+-- client cannot choose for itself); the views below apply it to span, event, log and resource
+-- attributes and GenAI event bodies before anything reaches a table.
 ALTER TABLE otlp_traces_in {{on_cluster}}
     ADD COLUMN IF NOT EXISTS redaction UInt32,
     ADD COLUMN IF NOT EXISTS redaction_inner String,
@@ -187,7 +188,9 @@ FROM
                     -- scope (which holds all its spans) for each of its spans would make this quadratic.
                     SELECT project_id, scope_name, scope_version, sp, ra, rd_mode, rd_in, rd_out
                     FROM (
-                        SELECT project_id, inferops_attrs(rs.resource.attributes) AS ra, rs.scope_spans AS scopes,
+                        SELECT project_id, rs.scope_spans AS scopes,
+                               inferops_attrs_redacted(rs.resource.attributes, redaction, redaction_inner,
+                                                       redaction_outer) AS ra,
                                redaction AS rd_mode, redaction_inner AS rd_in, redaction_outer AS rd_out
                         FROM otlp_traces_in
                         ARRAY JOIN resource_spans AS rs
@@ -225,7 +228,8 @@ SELECT
     inferops_attrs_redacted(lr.attributes, rd_mode, rd_in, rd_out) AS attributes,
     ra AS resource_attributes
 FROM (
-    SELECT project_id, received_unix_nano, inferops_attrs(rl.resource.attributes) AS ra, sl, lr,
+    SELECT project_id, received_unix_nano, sl, lr,
+           inferops_attrs_redacted(rl.resource.attributes, redaction, redaction_inner, redaction_outer) AS ra,
            redaction AS rd_mode, redaction_inner AS rd_in, redaction_outer AS rd_out
     FROM otlp_logs_in
     ARRAY JOIN resource_logs AS rl

@@ -204,6 +204,9 @@ class AuditVerificationView(ProjectAPIView):
         return Response({**body, "range": checked} if checked else body)
 
 
+RANGE_MAX = 200_000
+
+
 def range_check(params, project_id: int) -> dict | None:
     """Verify ``from``…``to`` of ``stream`` now, when asked (None otherwise)."""
     if not params.get("from") and not params.get("to"):
@@ -218,6 +221,10 @@ def range_check(params, project_id: int) -> dict | None:
     stream = params.get("stream", "product")
     if stream not in ("product", "decisions"):
         raise QueryError("stream is product or decisions")
+    head = decisions.head_seq(project_id) if stream == "decisions" else services.head_seq()
+    if min(last or head, head) - first + 1 > RANGE_MAX:
+        raise QueryError(f"verify at most {RANGE_MAX:,} records at a time here; the whole stream is verified "
+                         "by the seal task (and by manage.py audit verify)")
     report = (decisions.verify(project_id, first, last) if stream == "decisions" else
               services.verify_range(first, last))
     return {"stream": stream, "from": first, "to": last, **services.report_json(report)}

@@ -17,8 +17,12 @@ The procedure, which anyone may reimplement:
      prev_signature, signed_at, key_fingerprint}); prev_signature is the previous checkpoint's
      signature ("null" for a stream's first); root_hash is the RFC 6962 Merkle root over the leaves
      [prev_signature as ASCII, then the record hashes first_seq…last_seq as 32 raw bytes each].
-Records after the last checkpoint are chained but not yet signed: their order and content hold, but
-no signature proves them yet."""
+Records after the last checkpoint are chained but not yet signed: their order holds, but no signature
+proves them, so the verifier reports them as unverified.
+
+Exit status: 0 every record is covered by a valid signed checkpoint; 1 a stream breaks (the first
+record where it does is printed); 2 the bundle cannot be read; 3 the chain holds but some records are
+not yet signed (export again after the next seal)."""
 
 import json
 import sys
@@ -88,18 +92,19 @@ def main(argv: list[str]) -> int:
         print(f"cannot verify {path}: {exc}")
         return 2
     print(f"signing key fingerprint {fingerprint} (compare it with the one your operator published)")
-    broken = False
+    status = 0
     for name, report in results:
-        if report.ok:
-            unsealed = (f"; records from {report.unsealed_from} are chained but not yet signed"
-                        if report.unsealed_from else "")
-            print(f"{name}: OK, {report.records} records, {report.checkpoints} checkpoints{unsealed}")
-        else:
-            fault = report.first_break
-            assert fault is not None
+        fault = report.first_break
+        if fault is not None:
             print(f"{name}: BROKEN at record {fault.seq} ({fault.kind}): {fault.detail}")
-            broken = True
-    return 1 if broken else 0
+            status = 1
+        elif report.unsealed_from is not None:
+            print(f"{name}: UNVERIFIED from record {report.unsealed_from}: {report.records} records chain correctly, "
+                  f"but those from {report.unsealed_from} are not covered by a signed checkpoint yet")
+            status = status or 3
+        else:
+            print(f"{name}: OK, {report.records} records, {report.checkpoints} checkpoints")
+    return status
 
 
 if __name__ == "__main__":

@@ -82,9 +82,14 @@ def verify(records: Iterable[dict], checkpoints: list[dict], public_raw: bytes, 
     did not ask for) carries only its seq and hashes: it keeps the chain whole, its content is not checked.
     A checkpoint either lists the hashes it sealed (each record is compared as it goes by) or holds
     only their root (the range's root is compared when its last record has gone by)."""
-    walk = _Walk(checkpoints, Ed25519PublicKey.from_public_bytes(public_raw), key_fingerprint(public_raw),
-                 first_seq, prev_hash)
-    walk.problem = verify_checkpoint_links(checkpoints, prev_signature)
+    walk = _Walk(checkpoints, first_seq, prev_hash)
+    walk.report(verify_checkpoint_links(checkpoints, prev_signature, first_seq))
+    key, fingerprint = Ed25519PublicKey.from_public_bytes(public_raw), key_fingerprint(public_raw)
+    for cp in checkpoints:      # every signature, whether or not its records are among those given
+        forged = _signed(cp, key, fingerprint)
+        if forged is not None:
+            walk.report(forged)
+            break
     for record in records:
         if walk.step(record):
             break
@@ -97,10 +102,8 @@ def verify(records: Iterable[dict], checkpoints: list[dict], public_raw: bytes, 
 class _Walk:
     """One pass over the records, checking the chain and each checkpoint as its range goes by."""
 
-    def __init__(self, checkpoints: list[dict], key: Ed25519PublicKey, fingerprint: str, first_seq: int,
-                 prev_hash: str):
+    def __init__(self, checkpoints: list[dict], first_seq: int, prev_hash: str):
         self.pending = list(checkpoints)
-        self.key, self.fingerprint = key, fingerprint
         self.expected, self.prev, self.count = first_seq, prev_hash, 0
         self.sealing: list[bytes] = []
         self.problem: Break | None = None
@@ -112,8 +115,6 @@ class _Walk:
         return self.problem is not None and self.problem.seq is not None and self.problem.seq <= self.expected
 
     def step(self, record: dict) -> bool:
-        if self.report(self._checkpoint_opens(record["seq"])):
-            return True
         if self.report(_link(record, self.expected, self.prev)):
             return True
         self.count += 1
@@ -121,11 +122,6 @@ class _Walk:
             return True
         self.prev, self.expected = record["record_hash"], record["seq"] + 1
         return self.report(self._checkpoint_closes(record["seq"]))
-
-    def _checkpoint_opens(self, seq: int) -> Break | None:
-        if not self.pending or self.pending[0]["first_seq"] != seq:
-            return None
-        return _signed(self.pending[0], self.key, self.fingerprint)
 
     def _sealed(self, record: dict) -> Break | None:
         """A record inside the open checkpoint's range must be the one it sealed."""
@@ -178,9 +174,16 @@ def _link(record: dict, expected: int, prev: str) -> Break | None:
     if record["prev_hash"] != prev:
         return Break(seq, "out_of_order", f"record {seq} does not follow record {seq - 1} "
                                           "(reordered, or a record was inserted before it)")
-    if not record.get("elided") and record_hash(record) != record["record_hash"]:
+    if record.get("elided"):
+        if set(record) - ELIDED:
+            return Break(seq, "changed", f"record {seq} is marked elided but carries content")
+        return None
+    if record_hash(record) != record["record_hash"]:
         return Break(seq, "changed", f"record {seq}'s content does not match its hash (changed)")
     return None
+
+
+ELIDED = frozenset({"seq", "prev_hash", "record_hash", "elided"})
 
 
 def _signed(cp: dict, key: Ed25519PublicKey, fingerprint: str) -> Break | None:
@@ -194,14 +197,19 @@ def _signed(cp: dict, key: Ed25519PublicKey, fingerprint: str) -> Break | None:
     return None
 
 
-def verify_checkpoint_links(checkpoints: list[dict], prev_signature: str = "null") -> Break | None:
-    """Each checkpoint names the previous one's signature ("null" for the first) and continues its range."""
-    next_seq = None
+def verify_checkpoint_links(checkpoints: list[dict], prev_signature: str = "null",
+                            first_seq: int | None = None) -> Break | None:
+    """Each checkpoint names the previous one's signature ("null" for the first) and continues its range,
+    the first starting where the records do."""
+    next_seq = first_seq
     for cp in checkpoints:
         if cp["prev_signature"] != prev_signature:
             return Break(cp["first_seq"], "checkpoint", f"checkpoint {cp['number']} does not follow checkpoint "
                                                         f"{cp['number'] - 1} (a checkpoint is missing or replaced)")
-        if next_seq is not None and cp["first_seq"] != next_seq:
+        if next_seq is not None and cp["first_seq"] > next_seq:
             return Break(next_seq, "missing", f"checkpoints skip records {next_seq}…{cp['first_seq'] - 1}")
+        if next_seq is not None and cp["first_seq"] < next_seq:
+            return Break(cp["first_seq"], "checkpoint", f"checkpoint {cp['number']} starts at record {cp['first_seq']}, "
+                                                        f"inside what came before (record {next_seq} comes next)")
         prev_signature, next_seq = cp["signature"], cp["last_seq"] + 1
     return None

@@ -1,6 +1,7 @@
 -- Decision ledger records of seq first…last whose event time is in [start, end), each with whether it
--- matches the auditor's filters (empty filter = any); only the matching ones unless {only_matched} is 0
--- (an export bundle keeps the others' hashes so the chain verifies). Oldest or newest first, a page at a time.
+-- matches the auditor's filters (empty filter = any; event time in [match_start, match_end)); only the
+-- matching ones unless {only_matched} is 0 (an export bundle keeps the others' hashes so the chain
+-- verifies: it reads all of time). Oldest or newest first, a page at a time.
 SELECT
     seq, decision_id, project_id, event_time, trace_id, span_id, toString(source) AS source,
     toString(service_name) AS service_name, toString(tenant) AS tenant, user_id, toString(model) AS model,
@@ -21,7 +22,8 @@ FROM (
         AND ({user:String} = '' OR user_id = {user:String})
         AND ({model:String} = '' OR model = {model:String})
         AND ({service:String} = '' OR service_name = {service:String})
-        AND ({trace:String} = '' OR trace_id = {trace:String}) AS matched
+        AND ({trace:String} = '' OR trace_id = {trace:String})
+        AND timestamp >= {match_start:DateTime64(9, 'UTC')} AND timestamp < {match_end:DateTime64(9, 'UTC')} AS matched
     FROM decision_ledger
     WHERE project_id = {project_id:UInt64}
       AND timestamp >= {start:DateTime64(9, 'UTC')}

@@ -1,14 +1,18 @@
 -- Guardrail decisions that arrived in [start, end) (by ingest time), in a stable order, as the text the
--- decision ledger chains. decision_id names a decision by what it is (span, time, policy, rule, verdict),
--- so a span sent twice (an exporter's retry) is chained once.
+-- decision ledger chains, at most {limit} of them. decision_id names a decision by everything chained
+-- about it, so a span sent twice (an exporter's retry) is chained once.
 SELECT
     lower(hex(substring(SHA256(arrayStringConcat([
         hex(trace_id), hex(span_id), toString(source), toString(toUnixTimestamp64Nano(timestamp)),
         toString(component_name), toString(policy_id), toString(policy_version), toString(rule_id),
-        toString(phase), toString(verdict), toString(action)], '\x1f')), 1, 16))) AS decision_id,
+        toString(phase), toString(target_subtype), toString(verdict), toString(action), reason,
+        toString(risk_category), toString(risk_score), content_hash, user_id, toString(tenant), toString(model),
+        toString(service_name), toString(latency_ns)], '\x1f')), 1, 16))) AS decision_id,
     concat(formatDateTime(timestamp, '%Y-%m-%dT%H:%i:%S', 'UTC'), '.',
            leftPad(toString(toUnixTimestamp64Nano(timestamp) % 1000000000), 9, '0'), 'Z') AS event_time,
-    timestamp,
+    -- The ledger's filter column stays inside the bounds its queries read (the text above is exact).
+    least(timestamp, toDateTime64('2199-12-31 23:59:59', 9, 'UTC')) AS ledger_time,
+    ingested_at,
     lower(hex(trace_id)) AS trace_id,
     lower(hex(span_id)) AS span_id,
     toString(source) AS source,
@@ -34,3 +38,4 @@ WHERE project_id = {project_id:UInt64}
   AND ingested_at >= {start:DateTime64(6, 'UTC')}
   AND ingested_at < {end:DateTime64(6, 'UTC')}
 ORDER BY ingested_at, timestamp, trace_id, span_id, source, policy_id, rule_id, component_name, decision_id
+LIMIT {limit:UInt32}
