@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.alerts",
     "apps.dashboards",
     "apps.cost",
+    "apps.anomaly",
     "apps.audit",
     "frontend",
 ]
