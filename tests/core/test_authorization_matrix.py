@@ -51,10 +51,12 @@ APIS = {
     "api-audit-records": ({}, "outcome=success", AUDIT), "api-audit-export": ({}, "output=jsonl", AUDIT),
     "api-audit-verification": ({}, "", AUDIT), "api-audit-decisions": ({}, "policy=pii", AUDIT),
     "api-audit-decisions-export": ({}, "output=bundle", AUDIT),
+    "api-incidents": ({}, "state=open", ALL), "api-diagnoses": ({}, "", ALL), "api-changes": ({}, "", ALL),
+    "api-incident": ({"incident_id": "INCIDENT"}, "", ALL), "api-diagnosis": ({"diagnosis_id": "DIAGNOSIS"}, "", ALL),
 }
 # Routes that only take writes; their role checks are in test_writes_by_role.
 WRITE_ONLY = {"channel-test", "channel-detail", "api-key", "api-member", "api-cost-budget", "api-cost-override",
-              "api-cost-gpu-price"}
+              "api-cost-gpu-price", "api-incident-state"}
 
 
 @pytest.fixture
@@ -64,12 +66,26 @@ def world(explore_project, explore_dataset, project):
            "SLO": slo_create(explore_project, name="avail", sli_kind="availability", objective="0.99").pk,
            "CHANNEL": channel_create(explore_project, name="hook", kind="webhook",
                                      config={"url": "http://127.0.0.1:9/hook"}).pk,
-           "KEY": api_key_create(explore_project, kind=KeyKind.INGEST, name="existing").key.pk}
+           "KEY": api_key_create(explore_project, kind=KeyKind.INGEST, name="existing").key.pk,
+           **_incident_and_diagnosis(explore_project)}
     users = {}
     for role in ROLES:
         users[role] = get_user_model().objects.create_user(f"matrix-{role}", password="pw-123456789")
         membership_set(explore_project, users[role], role)
     return {"own": explore_project, "other": project, "ids": ids, "users": users}
+
+
+def _incident_and_diagnosis(project) -> dict:
+    from django.utils import timezone
+
+    from apps.anomaly.models import Diagnosis, Incident
+
+    now = timezone.now()
+    incident = Incident.objects.create(project=project, title="p95 latency of the project", opened_at=now,
+                                       last_activity_at=now)
+    diagnosis = Diagnosis.objects.create(project=project, symptom="latency", baseline_start=now, window_start=now,
+                                         window_end=now, summary="…")
+    return {"INCIDENT": incident.pk, "DIAGNOSIS": diagnosis.pk}
 
 
 def url(world, name: str, where: str) -> str:
@@ -144,3 +160,8 @@ def test_writes_by_role(world, role):
     assert (ingest.status_code, read.status_code, invite.status_code, test_send, revoke, demote, remove, delete) == {
         "admin": (201, 201, 201, True, 204, 200, 204, 204), "sre": (201, 403, 403, True, 204, 403, 403, 204),
     }.get(role, (403, 403, 403, False, 403, 403, 403, 403))
+    incident = f"/api/v1/projects/{project_id}/incidents/{world['ids']['INCIDENT']}/state"
+    acknowledge = client.post(incident, {"state": "acknowledged"}, format="json").status_code
+    change = client.post(f"/api/v1/projects/{project_id}/changes", {"kind": "deployment", "service": "api",
+                                                                     "version": "v2"}, format="json").status_code
+    assert (acknowledge, change) == ((200, 201) if role in ("admin", "sre") else (403, 403))

@@ -1,0 +1,41 @@
+"""Three hours of simulated traffic with one fifteen-minute incident of each kind, written through the
+real ingest path once per test session: the scan and the diagnosis ground-truth tests read it."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.core.models import KeyKind, Project
+from apps.core.services import api_key_create, organisation_get_or_create, project_create
+from apps.simulator.emit import Target
+from apps.simulator.runner import Simulation, SimulationConfig
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@pytest.fixture(scope="session")
+def incidents_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_path_factory):
+    with django_db_blocker.unblock():
+        project = project_create("scan-dataset")
+        key = api_key_create(project, kind=KeyKind.INGEST, name="dataset").plaintext
+        config = SimulationConfig(target=Target(ingest_server.http_url, "http/protobuf", key),
+                                  ground_truth=tmp_path_factory.mktemp("scan") / "truth.json", project=project.name,
+                                  seed=31, backfill_s=3 * 3600, backfill_rate=10.0, live_s=0, workers=1)
+        truth = Simulation(config).run()
+        identity = (project.pk, project.name, project.slug)
+        organisation = project.organisation
+        project.delete()
+        if not organisation.projects.exists():
+            organisation.delete()
+    return identity, truth
+
+
+@pytest.fixture
+def scan_project(incidents_dataset):
+    (pk, name, slug), truth = incidents_dataset
+    project = Project.objects.create(pk=pk, name=name, slug=slug, organisation=organisation_get_or_create("Default"))
+    return project, truth
+
+
