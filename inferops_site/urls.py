@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("apps.alerts.urls")),
     path("", include("apps.cost.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.anomaly.urls")),
 ]

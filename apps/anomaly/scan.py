@@ -17,7 +17,9 @@ from .detect import Params, Verdict, detect
 HISTORY = timedelta(hours=6)          # the robust baseline; seasons need days (see SEASONAL_HISTORY)
 SEASONAL_HISTORY = timedelta(days=3, hours=1)
 RECOVERY = timedelta(minutes=10)
-MIN_VOLUME = 50                       # items in the judged window below which a rate or quantile is noise
+MIN_VOLUME = 50                       # items in the judged window below which a rate is noise ...
+MIN_QUANTILE_VOLUME = 100             # ... and below which a p95 is (a p95 of a handful a minute is their max)
+QUANTILES = {"latency_p95", "ttft_p95", "tpot_p95"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ def _judged(series: dict, dimension: str, value: str, grid: np.ndarray) -> list[
         kind = SERIES.get(name)
         if kind is None or np.all(np.isnan(values[-kind.params.window:])):
             continue
-        if volume is not None and np.nansum(volume[-kind.params.window:]) < MIN_VOLUME:
+        needed = MIN_QUANTILE_VOLUME if name in QUANTILES else MIN_VOLUME
+        if volume is not None and np.nansum(volume[-kind.params.window:]) < needed:
             continue
         verdict = detect(values, kind.params)
         if not verdict.anomalous:

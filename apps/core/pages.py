@@ -19,6 +19,7 @@ NAVIGATION = (
     ("page-traces", "Traces", ALL_ROLES),
     ("page-live", "Live tail", ALL_ROLES),
     ("page-slos", "SLOs", ALL_ROLES),
+    ("page-incidents", "Incidents", ALL_ROLES),
     ("page-cost", "Cost", frozenset({"admin", "finance"})),
     ("page-audit", "Audit", frozenset({"admin", "auditor"})),
     ("page-alerting", "Alerting", frozenset({"admin", "sre"})),

@@ -56,3 +56,33 @@ def test_scans_find_each_injected_cause_stay_quiet_between_and_change_nothing_tw
     assert kinds[:2] == ["opened", "anomaly"] and "diagnosis" in kinds and "notified" in kinds
     assert Anomaly.objects.filter(project=project, state=Anomaly.State.OPEN).count() == 0, "all recovered"
     assert set(opened.values_list("state", flat=True)) == {Incident.State.RESOLVED}
+
+
+def test_the_incident_pages_show_the_diagnosis_and_let_sres_act(scan_project):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from apps.core.services import membership_set
+
+    project, truth = scan_project
+    throttle = next(i for i in truth["incidents"] if i["kind"] == "gpu_throttle")
+    services.scan_project(project, _instant(throttle["start"]) + timedelta(minutes=9))
+    incident = Incident.objects.get(project=project)
+    pages = {}
+    for role in ("viewer", "sre"):
+        user = get_user_model().objects.create_user(f"incident-{role}", password="pw-123456789")
+        membership_set(project, user, role)
+        pages[role] = Client()
+        pages[role].force_login(user)
+    listing = pages["viewer"].get(f"/projects/{project.pk}/incidents").content.decode()
+    assert f"/projects/{project.pk}/incidents/{incident.pk}" in listing
+    html = pages["viewer"].get(f"/projects/{project.pk}/incidents/{incident.pk}").content.decode()
+    assert "data-timeline" in html and "data-factors" in html and f"host {throttle['target']['host']}" in html
+    assert f"/projects/{project.pk}/traces/" in html, "example traces link to the waterfall"
+    assert f"{throttle['target']['host']}" in html and "incident-lanes" in html and '"data": [' in html
+    refused = pages["viewer"].post(f"/projects/{project.pk}/incidents/{incident.pk}", {"state": "resolved"})
+    assert refused.status_code == 400 and Incident.objects.get(pk=incident.pk).state == "open"
+    pages["sre"].post(f"/projects/{project.pk}/incidents/{incident.pk}", {"state": "acknowledged"})
+    incident.refresh_from_db()
+    assert incident.state == "acknowledged" and incident.acknowledged_by.username == "incident-sre"
+    assert list(incident.events.values_list("kind", flat=True))[-1] == "acknowledged"

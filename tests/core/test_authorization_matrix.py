@@ -30,6 +30,7 @@ PAGES = {
     "page-cost": ({}, "", FINANCE), "page-cost-report": ({}, "", FINANCE), "page-cost-budgets": ({}, "", FINANCE),
     "page-cost-prices": ({}, "q=gpt", FINANCE), "page-audit": ({}, "action=trace", AUDIT),
     "page-audit-decisions": ({}, "verdict=deny", AUDIT),
+    "page-incidents": ({}, "", ALL), "page-incident": ({"incident_id": "INCIDENT"}, "", ALL),
 }
 APIS = {
     "ingest-accounting": ({}, "", ALL), "api-overview": ({}, "range=1h", ALL), "api-dimensions": ({}, "", ALL),
