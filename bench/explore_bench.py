@@ -104,8 +104,8 @@ SETTINGS enable_analyzer = 1
 """
 
 
-def fill(warehouse, spans: int) -> float:
-    spacing = 30 * 86400 / spans
+def fill(warehouse, spans: int, days: int = 30) -> float:
+    spacing = days * 86400 / spans
     began = time.perf_counter()
     lists = {"services": SERVICES, "models": MODELS, "tenants": TENANTS, "features": FEATURES}
     for start in range(0, spans, 200_000):   # the views aggregate each insert in memory

@@ -101,11 +101,13 @@ def _groups(frame: pl.DataFrame):
 def _column(rows: pl.DataFrame, name: str, grid: np.ndarray) -> np.ndarray:
     """The column on the minute grid, NaN where the minute has no row."""
     out = np.full(len(grid), np.nan)
-    index = {t: i for i, t in enumerate(grid)}
-    for at, value in zip(rows["at"].to_list(), rows[name].to_list(), strict=True):
-        i = index.get(at.replace(tzinfo=UTC) if at.tzinfo is None else at)
-        if i is not None and value is not None:
-            out[i] = float(value)
+    if not rows.height:
+        return out
+    first = int(grid[0].timestamp()) // 60
+    minutes = (rows["at"].dt.epoch("s") // 60 - first).to_numpy()
+    values = rows[name].cast(pl.Float64).to_numpy()
+    keep = (minutes >= 0) & (minutes < len(grid)) & ~np.isnan(values)
+    out[minutes[keep]] = values[keep]
     return out
 
 
