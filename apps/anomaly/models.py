@@ -111,6 +111,9 @@ class Anomaly(models.Model):
 class Diagnosis(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="diagnoses")
     anomaly = models.OneToOneField(Anomaly, null=True, blank=True, on_delete=models.SET_NULL, related_name="diagnosis")
+    # Or the SLO burn it explains: the alert event that fired.
+    alert_event = models.OneToOneField("slo.AlertEvent", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="diagnosis")
     symptom = models.CharField(max_length=24)
     scope = models.JSONField(default=dict)
     baseline_start = models.DateTimeField()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.alerts.services import notify
 from apps.core.models import Project
+from apps.slo.consumers import publish_event
 from warehouse import get_warehouse
 
 from . import diagnose
@@ -208,7 +209,12 @@ def _attach(anomaly: Anomaly, end: datetime) -> Incident:
 
 
 def _event(incident: Incident, at: datetime, kind: str, message: str, data: dict) -> IncidentEvent:
-    return IncidentEvent.objects.create(incident=incident, at=at, kind=kind, message=message[:500], data=data)
+    event = IncidentEvent.objects.create(incident=incident, at=at, kind=kind, message=message[:500], data=data)
+    if kind in ("opened", "acknowledged", "resolved"):
+        announcement = {"type": "incident", "incident_id": incident.pk, "state": incident.state, "change": kind,
+                        "title": incident.title, "summary": incident.summary[:300], "at": _plain(at)}
+        transaction.on_commit(lambda: publish_event(incident.project_id, announcement))
+    return event
 
 
 def _notify(incident: Incident, now: datetime) -> None:
@@ -264,3 +270,37 @@ def incident_set_state(incident: Incident, state: str, user) -> Incident:
     incident.save()
     _event(incident, now, state, f"{state} by {user.get_username()}", {"user": user.pk})
     return incident
+
+
+# -- SLO burns ---------------------------------------------------------------------------------------
+
+SLO_SYMPTOMS = {"availability": "errors", "latency": "latency", "ttft": "ttft", "tpot": "latency",
+                "guardrail_block": "guardrail_blocks"}
+BURN_WINDOW = timedelta(hours=1)       # the page alert's long window
+
+
+def diagnose_slo_burn(event_id: int) -> Diagnosis | None:
+    """Explain a firing SLO alert like an anomaly: the last hour of the SLO's scope against the six
+    hours before. Run once per firing event (after it is committed)."""
+    from apps.slo.models import AlertEvent
+
+    event = AlertEvent.objects.select_related("alert__slo").filter(pk=event_id).first()
+    if event is None or event.kind != AlertEvent.Kind.FIRING or Diagnosis.objects.filter(alert_event=event).exists():
+        return None
+    slo = event.alert.slo
+    symptom = SLO_SYMPTOMS.get(slo.sli_kind, "errors")
+    plural = {"services": "service", "endpoints": "endpoint", "models": "model", "tenants": "tenant", "hosts": "host"}
+    scope = diagnose.Scope(**{plural[name]: values[0] for name, values in (slo.filters or {}).items()
+                              if name in plural and isinstance(values, list) and len(values) == 1})
+    window = diagnose.Window(event.at - BURN_WINDOW - HISTORY, event.at - BURN_WINDOW, event.at)
+    factors = diagnose.factors(slo.project_id, symptom, window, scope)
+    text = f"SLO {slo.name} burns its error budget ({event.alert.severity})"
+    if factors:
+        top = factors[0]
+        text += (f"; {top['dimension']} {top['value']} explains it: {top['observed']:.0%} of its items are "
+                 f"{diagnose.LABELS[symptom]} against {top['expected']:.0%} before ({top['share']:.0%} of the excess)")
+    return Diagnosis.objects.create(
+        project_id=slo.project_id, alert_event=event, symptom=symptom,
+        scope={k: v for k, v in vars(scope).items() if v}, baseline_start=window.baseline_start,
+        window_start=window.start, window_end=window.end, summary=(text + ".")[:600], factors=_plain(factors),
+        evidence={}, examples=_examples(slo.project_id, factors, window))

@@ -1,4 +1,5 @@
-"""Live SLO alert state over websockets: ws/projects/<id>/alerts pushes every firing and resolution.
+"""Live alert state over websockets: ws/projects/<id>/alerts pushes every SLO alert firing and
+resolution, and every incident opened or changed (apps.anomaly).
 
 Members of the project (any role) may listen; everyone else is refused at the handshake.
 """
@@ -35,6 +36,13 @@ class AlertStreamConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _allowed(self) -> bool:
         return is_member(self.scope.get("user"), self.project_id)
+
+
+def publish_event(project_id: int, event: dict) -> None:
+    """Push one event (an SLO alert, an incident change) to the project's listeners."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(project_id), {"type": "alert.event", "event": event})
 
 
 def publish(events) -> None:

@@ -56,5 +56,5 @@ def slo_detail(request, project, slo_id: int):
     slo = get_object_or_404(SLO, pk=slo_id, project=project)
     return render(request, "slo/detail.html", {
         "slo": slo, "alerts": SLOAlert.objects.filter(slo=slo).order_by("severity"),
-        "events": AlertEvent.objects.filter(alert__slo=slo).select_related("alert")[:100],
+        "events": AlertEvent.objects.filter(alert__slo=slo).select_related("alert", "diagnosis")[:100],
     })

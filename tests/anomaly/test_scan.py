@@ -86,3 +86,52 @@ def test_the_incident_pages_show_the_diagnosis_and_let_sres_act(scan_project):
     incident.refresh_from_db()
     assert incident.state == "acknowledged" and incident.acknowledged_by.username == "incident-sre"
     assert list(incident.events.values_list("kind", flat=True))[-1] == "acknowledged"
+
+
+def test_members_hear_incidents_open_and_change_live(scan_project):
+    from asgiref.sync import async_to_sync, sync_to_async
+    from django.contrib.auth import get_user_model
+
+    from apps.core.services import membership_set
+    from tests.slo.test_live_alerts import communicator
+
+    project, truth = scan_project
+    viewer = get_user_model().objects.create_user("incident-listener", password="pw-123456789")
+    membership_set(project, viewer, "viewer")
+    errors = next(i for i in truth["incidents"] if i["kind"] == "provider_errors")
+
+    async def scenario() -> list[dict]:
+        client = communicator(project.pk, viewer)
+        assert (await client.connect())[0]
+        await sync_to_async(services.scan_project)(project, _instant(errors["start"]) + timedelta(minutes=9))
+        incident = await sync_to_async(Incident.objects.get)(project=project)
+        await sync_to_async(services.incident_set_state)(incident, "resolved", viewer)
+        messages = [await client.receive_json_from(timeout=10) for _ in range(2)]
+        await client.disconnect()
+        return messages
+
+    messages = async_to_sync(scenario)()
+    assert [(m["type"], m["change"], m["state"]) for m in messages] == [("incident", "opened", "open"),
+                                                                         ("incident", "resolved", "resolved")]
+    assert messages[0]["summary"]
+
+
+def test_a_firing_slo_alert_is_diagnosed_once(scan_project):
+    from apps.anomaly.models import Diagnosis
+    from apps.slo.models import SLO
+    from apps.slo.services import alert_events_recorded
+    from tests.alerts.factories import alert_event
+
+    project, truth = scan_project
+    errors = next(i for i in truth["incidents"] if i["kind"] == "provider_errors")
+    event = alert_event(project)
+    event.alert.slo.filters = {}
+    event.alert.slo.save(update_fields=["filters"])
+    event.at = _instant(errors["start"]) + timedelta(minutes=14)
+    event.save(update_fields=["at"])
+    alert_events_recorded.send(sender=SLO, events=[event])       # as the evaluator does, committed
+    alert_events_recorded.send(sender=SLO, events=[event])
+    diagnosis = Diagnosis.objects.get(alert_event=event)
+    assert (diagnosis.symptom, diagnosis.factors[0]["dimension"], diagnosis.factors[0]["value"]) == (
+        "errors", "model", errors["target"]["model"])
+    assert diagnosis.summary.startswith(f"SLO {event.alert.slo.name} burns its error budget (page); model ")
