@@ -44,3 +44,31 @@ def host_lane(host: str, rows, anomaly_start) -> dict:
     figure["layout"]["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": stamp, "x1": stamp,
                                        "y0": 0, "y1": 1, "line": {"color": "#cf222e", "dash": "dot", "width": 1}})
     return figure
+
+
+# Which overview chart shows which series.
+OVERVIEW_CHARTS = {"requests": ("rate",), "error_rate": ("errors",), "latency_p95": ("latency", "latency_by_group"),
+                   "ttft_p95": ("ttft",), "tpot_p95": ("tpot",), "input_per_call": ("tokens",),
+                   "tokens_per_request": ("tokens",), "cost_per_hour": ("cost",)}
+
+
+def with_markers(figures: dict[str, dict], anomalies) -> dict[str, dict]:
+    """The overview figures with a dotted line where each anomaly of their series began (hover for
+    what it is); the figures are copied, not changed."""
+    marked = dict(figures)
+    for anomaly in anomalies:
+        at = anomaly.started_at.isoformat()
+        what = html.escape(f"anomaly: {anomaly} ({anomaly.expected:.4g} → {anomaly.observed:.4g})", quote=False)
+        for name in OVERVIEW_CHARTS.get(anomaly.series, ()):
+            figure = marked.get(name)
+            if not figure:
+                continue
+            layout = dict(figure["layout"])
+            layout["shapes"] = [*layout.get("shapes", []), {
+                "type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
+                "line": {"color": "#cf222e", "dash": "dot", "width": 1.5}}]
+            layout["annotations"] = [*layout.get("annotations", []), {
+                "xref": "x", "yref": "paper", "x": at, "y": 1, "text": "⚠", "hovertext": what, "showarrow": False,
+                "font": {"color": "#cf222e"}, "yanchor": "bottom"}]
+            marked[name] = {**figure, "layout": layout}
+    return marked

@@ -39,6 +39,8 @@ SERIES = {s.name: s for s in (
     SeriesKind("ttft_p95", "ttft", "p95 time to first token", "ms", Params(min_relative=0.3)),
     SeriesKind("tpot_p95", "latency", "p95 time per output token", "ms", Params(min_relative=0.3)),
     SeriesKind("input_per_call", "input_per_call", "input tokens per LLM call", "tokens", Params(min_relative=0.3)),
+    SeriesKind("tokens_per_request", "tokens", "tokens per request", "tokens", Params(min_relative=0.3)),
+    SeriesKind("cost_per_hour", "tokens", "cost per hour", "USD/h", Params(min_relative=0.5, min_change=0.01)),
     SeriesKind("guardrail_block_rate", "guardrail_blocks", "guardrail block rate", "", Params(min_change=0.03)),
     SeriesKind("gpu.utilization", "latency", "GPU utilisation", "", Params(direction="both", min_change=0.2)),
     SeriesKind("gpu.temperature", "latency", "GPU temperature", "°C", Params(min_relative=0.08)),
@@ -69,6 +71,7 @@ def judge(project_id: int, end: datetime) -> list[Finding]:
     spans = warehouse.run_query("anomaly.series_spans", project_id=project_id, start=start, end=end)
     guards = warehouse.run_query("anomaly.series_guardrails", project_id=project_id, start=start, end=end)
     hosts = warehouse.run_query("anomaly.series_hosts", project_id=project_id, start=start, end=end)
+    costs = warehouse.run_query("anomaly.series_cost", project_id=project_id, start=start, end=end)
     # A minute in which the project sent anything but a scope nothing counts zero for that scope.
     alive = ~np.isnan(_column(spans.filter(pl.col("dimension") == "*"), "spans_n", grid)) if spans.height else \
         np.zeros(len(grid), dtype=bool)
@@ -80,12 +83,16 @@ def judge(project_id: int, end: datetime) -> list[Finding]:
                   "latency_p95": (_column(rows, "latency_p95", grid),
                                   spans_n if dimension in ("model", "operation") else volume),
                   "ttft_p95": (_column(rows, "ttft_p95", grid), calls), "tpot_p95": (_column(rows, "tpot_p95", grid), calls),
-                  "input_per_call": (_ratio(rows, "llm_input_tokens", "llm_calls", grid), calls)}
+                  "input_per_call": (_ratio(rows, "llm_input_tokens", "llm_calls", grid), calls),
+                  "tokens_per_request": (_ratio(rows, "tokens_n", "roots", grid), volume)}
         findings += _judged(series, dimension, value, grid)
     for (dimension, value), rows in _groups(guards):
         rate = _ratio(rows, "blocks", "decisions", grid)
         findings += _judged({"guardrail_block_rate": (rate, _counts(rows, "decisions", grid, alive))}, dimension,
                             value, grid)
+    for (dimension, value), rows in _groups(costs):
+        findings += _judged({"cost_per_hour": (_counts(rows, "cost_per_hour", grid, alive), None)}, dimension, value,
+                            grid)
     if hosts.height:
         for (_, host, metric), rows in hosts.group_by(["dimension", "scope_value", "metric_name"], maintain_order=True):
             findings += _judged({metric: (_column(rows, "mean", grid), None)}, "host", str(host), grid)

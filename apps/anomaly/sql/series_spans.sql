@@ -2,7 +2,7 @@
 -- model and tenant), from the per-minute rollup: requests (root spans), errors among all spans, p95
 -- latency (of requests; of the spans themselves for a model, and for tool calls and retrievals), p95
 -- time to first token and time per
--- output token, and input tokens per LLM call.
+-- output token, input tokens per LLM call, and tokens per request.
 SELECT
     dim.1 AS dimension,
     dim.2 AS value,
@@ -16,7 +16,8 @@ SELECT
     quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(ttft_ms_quantiles)[3] AS ttft_p95,
     quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(tpot_ms_quantiles)[3] AS tpot_p95,
     sumIf(input_tokens, operation IN ('chat', 'text_completion', 'generate_content')) AS llm_input_tokens,
-    sumIf(requests, operation IN ('chat', 'text_completion', 'generate_content')) AS llm_calls
+    sumIf(requests, operation IN ('chat', 'text_completion', 'generate_content')) AS llm_calls,
+    sum(input_tokens + output_tokens) AS tokens_n
 FROM span_rollup_1m
 ARRAY JOIN [('*', '*'), ('service', toString(service_name)), ('endpoint', toString(endpoint)),
             ('model', toString(model)), ('tenant', toString(tenant)),

@@ -1,10 +1,12 @@
-"""Dashboard data as JSON: the same rows and figures the pages draw."""
+"""Dashboard data as JSON: the same rows and figures the pages draw (the overview's with anomaly markers)."""
 
 from datetime import timedelta
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from apps.anomaly.charts import with_markers
+from apps.anomaly.selectors import anomalies_between
 from apps.audit import services as audit
 from apps.core.api.base import FILTER_PARAMS, WINDOW_PARAMS, ProjectAPIView
 from apps.dashboards import selectors
@@ -30,6 +32,10 @@ class OverviewView(ProjectAPIView):
                                OpenApiParameter("scope", str, enum=SCOPES)])
     def get(self, request, project_id: int):
         window, group_by, scope, data = _overview(request, project_id)
+        anomalies = anomalies_between(project_id, window.start, window.end)
+        data = {**data, "figures": with_markers(data["figures"], anomalies),
+                "anomalies": [{"id": a.pk, "series": a.series, "scope": str(a), "started_at": a.started_at.isoformat(),
+                               "incident": a.incident_id} for a in anomalies]}
         return Response({"window": window_json(window), "group_by": group_by, "scope": scope, **data})
 
 

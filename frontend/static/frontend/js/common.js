@@ -150,7 +150,12 @@
     if (IO.utc || figure.layout?.xaxis?.type !== "date") return figure;
     const shift = (x) => (typeof x === "string" && /^\d{4}-\d\d-\d\d[T ]\d/.test(x)
       ? IO.localStamp(new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(x) ? x : `${x.replace(" ", "T")}Z`)) : x);
-    return { ...figure, data: figure.data.map((t) => (Array.isArray(t.x) ? { ...t, x: t.x.map(shift) } : t)) };
+    // Markers (anomalies) sit on the time axis too.
+    const layout = figure.layout || {};
+    const shapes = (layout.shapes || []).map((s) => (s.xref === "x" ? { ...s, x0: shift(s.x0), x1: shift(s.x1) } : s));
+    const annotations = (layout.annotations || []).map((a) => (a.xref === "x" ? { ...a, x: shift(a.x) } : a));
+    return { ...figure, layout: { ...layout, shapes, annotations },
+             data: figure.data.map((t) => (Array.isArray(t.x) ? { ...t, x: t.x.map(shift) } : t)) };
   }
 
   IO.plot = function (div, figure, { onClick } = {}) {
