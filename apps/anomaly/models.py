@@ -104,8 +104,11 @@ class Anomaly(models.Model):
                                                condition=Q(state="open"), name="one_open_anomaly_per_series")]
 
     def __str__(self) -> str:
+        from .scan import SERIES
+
         scope = "the project" if self.dimension == "*" else f"{self.dimension} {self.value}"
-        return f"{self.series} of {scope}"
+        kind = SERIES.get(self.series)
+        return f"{kind.label if kind else self.series} of {scope}"
 
 
 class Diagnosis(models.Model):

@@ -190,7 +190,8 @@ def _attach(anomaly: Anomaly, end: datetime) -> Incident:
             last_activity_at__gte=end - GROUPING).order_by("-last_activity_at").first()
         created = incident is None
         if created:
-            incident = Incident.objects.create(project_id=anomaly.project_id, title=str(anomaly).capitalize()[:300],
+            title = str(anomaly)
+            incident = Incident.objects.create(project_id=anomaly.project_id, title=(title[:1].upper() + title[1:])[:300],
                                                summary=diagnosis.summary if diagnosis else "", opened_at=end,
                                                last_activity_at=end)
             _event(incident, end, "opened", f"incident opened: {anomaly}", {"anomaly": anomaly.pk})

@@ -4,6 +4,8 @@ resolution, and every incident opened or changed (apps.anomaly).
 Members of the project (any role) may listen; everyone else is refused at the handshake.
 """
 
+import asyncio
+
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -39,10 +41,18 @@ class AlertStreamConsumer(AsyncJsonWebsocketConsumer):
 
 
 def publish_event(project_id: int, event: dict) -> None:
-    """Push one event (an SLO alert, an incident change) to the project's listeners."""
+    """Push one event (an SLO alert, an incident change) to the project's listeners. Best effort, from
+    sync code (workers) or from a thread that runs an event loop (then it is scheduled on that loop)."""
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group_name(project_id), {"type": "alert.event", "event": event})
+    if layer is None:
+        return
+    message = {"type": "alert.event", "event": event}
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(layer.group_send)(group_name(project_id), message)
+    else:
+        loop.create_task(layer.group_send(group_name(project_id), message))
 
 
 def publish(events) -> None:
