@@ -33,8 +33,7 @@ def scan_project(project: Project, now: datetime | None = None) -> dict:
                 opened.append(anomaly)
         recovered = _recover(project, findings, end)
     for anomaly in opened:
-        _diagnose(anomaly, end)
-        _attach(anomaly, end)
+        explain(anomaly, end)
     closed = _close_recovered_incidents(project, end)
     return {"findings": len(findings), "opened": [a.pk for a in opened], "recovered": recovered, "closed": closed}
 
@@ -74,6 +73,12 @@ def _recover(project: Project, findings: list[Finding], end: datetime) -> list[i
 
 
 # -- diagnosis -------------------------------------------------------------------------------------
+
+
+def explain(anomaly: Anomaly, end: datetime) -> Incident:
+    """A new anomaly: diagnose it, then group it into an incident (opening one and notifying if need be)."""
+    _diagnose(anomaly, end)
+    return _attach(anomaly, end)
 
 
 def scope_of(anomaly: Anomaly) -> diagnose.Scope:

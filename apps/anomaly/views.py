@@ -1,14 +1,11 @@
 """Incident pages: the project's incidents, and one incident with its timeline, anomalies, ranked
 factors (charted against the baseline), GPU evidence, changes and example traces."""
 
-from datetime import timedelta
-
 from django.shortcuts import get_object_or_404, redirect, render
 
-from apps.anomaly import charts, services
+from apps.anomaly import charts, selectors, services
 from apps.anomaly.models import Incident
 from apps.core.pages import project_page
-from warehouse import get_warehouse
 
 OPERATORS = frozenset({"admin", "sre"})
 
@@ -36,21 +33,6 @@ def incident(request, project, incident_id: int):
     diagnoses = [a.diagnosis for a in anomalies if getattr(a, "diagnosis", None)]
     return render(request, "anomaly/incident.html", {
         "incident": item, "anomalies": anomalies, "diagnoses": diagnoses, "events": item.events.all(),
-        "figures": {str(d.pk): charts.factors_figure(d) for d in diagnoses}, "lanes": _lanes(project, diagnoses),
+        "figures": {str(d.pk): charts.factors_figure(d) for d in diagnoses}, "lanes": selectors.gpu_lanes(project.pk, diagnoses),
         "can_act": request.role in OPERATORS, "error": error}, status=400 if error else 200)
 
-
-def _lanes(project, diagnoses) -> dict[str, dict]:
-    """GPU lanes of the hosts the diagnoses implicate, from an hour before each anomaly to its end."""
-    lanes = {}
-    for d in diagnoses:
-        hosts = sorted(d.evidence.get("hosts", {}))
-        if not hosts:
-            continue
-        rows = get_warehouse().run_query("anomaly.series_hosts", project_id=project.pk,
-                                         start=d.window_start - timedelta(hours=1), end=d.window_end)
-        for host in hosts:
-            part = rows.filter(rows["scope_value"] == host)
-            if part.height:
-                lanes[f"{d.pk}:{host}"] = charts.host_lane(host, part, d.window_start)
-    return lanes

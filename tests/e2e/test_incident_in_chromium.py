@@ -27,8 +27,7 @@ def incident(explore_project, explore_dataset):
     anomaly = Anomaly.objects.create(project=explore_project, series="latency_p95", dimension="*", value="*",
                                      method="robust", direction="up", started_at=start, opened_at=end,
                                      last_seen_at=end, observed=12000.0, expected=3000.0, score=8.0, peak=15000.0)
-    services._diagnose(anomaly, end)          # noqa: SLF001 - what scan_project does for a new anomaly
-    return services._attach(anomaly, end), truth   # noqa: SLF001
+    return services.explain(anomaly, end), truth      # what scan_project does for a new anomaly
 
 
 def test_an_sre_reads_the_diagnosis_and_acknowledges_the_incident(page, web_server, incident, explore_project):

@@ -4,6 +4,7 @@ every role reads; admins and SREs acknowledge and resolve incidents and record c
 from datetime import UTC
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -128,8 +129,6 @@ class ChangeListView(ProjectAPIView):
             at = parse_instant(data["at"], "at") if data.get("at") else None
         except (QueryError, TypeError) as exc:
             raise ValidationError({"at": str(exc)}) from exc
-        from django.utils import timezone
-
         change = ChangeEvent.objects.create(project_id=project_id, at=at or timezone.now(), kind=kind, source="api",
                                             created_by=request.user if request.user.is_authenticated else None,
                                             **texts)
