@@ -112,20 +112,23 @@ def summary(anomaly: Anomaly, factors: list[dict], changes: list[ChangeEvent]) -
     text = (f"{kind.label.capitalize()} of {scope} {moved} from {_figure(anomaly.expected, kind.unit)} to "
             f"{_figure(anomaly.observed, kind.unit)} since {anomaly.started_at:%H:%M} UTC")
     if factors:
-        top = factors[0]
-        label = diagnose.LABELS[kind.symptom]
-        if diagnose.KINDS[kind.symptom] == "rate":
-            text += (f"; {top['dimension']} {top['value']} explains it: {top['observed']:.0%} of its items are "
-                     f"{label} against {top['expected']:.0%} before ({top['share']:.0%} of the excess, "
-                     f"{top['lift']:.1f}× over-represented)")
-        else:
-            text += (f"; {top['dimension']} {top['value']} accounts for {top['share']:.0%} of the growth "
-                     f"({top['expected']:.1f} → {top['observed']:.1f} {label} per minute)")
+        text += "; " + explanation(kind.symptom, factors[0])
     if changes:
         nearest = changes[0]
         text += f", after {nearest.get_kind_display().lower()} {nearest.version or nearest.description} " \
                 f"at {nearest.at:%H:%M} UTC"
     return text + "."
+
+
+def explanation(symptom: str, top: dict) -> str:
+    """What the first factor says, in words (anomalies and SLO burns alike)."""
+    label = diagnose.LABELS[symptom]
+    if diagnose.KINDS[symptom] == "rate":
+        return (f"{top['dimension']} {top['value']} explains it: {top['observed']:.0%} of its items are {label} "
+                f"against {top['expected']:.0%} before ({top['share']:.0%} of the excess, "
+                f"{top['lift']:.1f}× over-represented)")
+    return (f"{top['dimension']} {top['value']} accounts for {top['share']:.0%} of the growth "
+            f"({top['expected']:.1f} → {top['observed']:.1f} {label} per minute)")
 
 
 def _figure(value: float, unit: str) -> str:
@@ -302,9 +305,7 @@ def diagnose_slo_burn(event_id: int) -> Diagnosis | None:
     factors = diagnose.factors(slo.project_id, symptom, window, scope)
     text = f"SLO {slo.name} burns its error budget ({event.alert.severity})"
     if factors:
-        top = factors[0]
-        text += (f"; {top['dimension']} {top['value']} explains it: {top['observed']:.0%} of its items are "
-                 f"{diagnose.LABELS[symptom]} against {top['expected']:.0%} before ({top['share']:.0%} of the excess)")
+        text += "; " + explanation(symptom, factors[0])
     return Diagnosis.objects.create(
         project_id=slo.project_id, alert_event=event, symptom=symptom,
         scope={k: v for k, v in vars(scope).items() if v}, baseline_start=window.baseline_start,
