@@ -18,7 +18,7 @@ HISTORY = timedelta(hours=6)          # the robust baseline; seasons need days (
 SEASONAL_HISTORY = timedelta(days=3, hours=1)
 RECOVERY = timedelta(minutes=10)
 MIN_VOLUME = 50                       # items in the judged window below which a rate is noise ...
-MIN_QUANTILE_VOLUME = 100             # ... and below which a p95 is (a p95 of a handful a minute is their max)
+MIN_QUANTILE_VOLUME = 200             # ... and below which a p95 is (a p95 of a handful a minute is their max)
 QUANTILES = {"latency_p95", "ttft_p95", "tpot_p95"}
 
 
