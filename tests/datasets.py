@@ -51,7 +51,7 @@ def _xss_trace(server, key: str) -> str:
 GPU_HOURLY = {"H100": "2.49", "H200": "3.10", "A100": "1.29", "L4": "0.45"}
 
 
-def _cost(project: Project, truth: dict) -> None:
+def cost_backfill(project: Project, truth: dict) -> None:
     """Price the fleet's GPUs and cost the whole backfill into the ledger, as the cost job would."""
     from datetime import date, timedelta
 
@@ -78,7 +78,7 @@ def explore_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_path_
             backfill_s=1800, backfill_rate=4.0, live_s=0, workers=1)
         truth = Simulation(config).run()
         xss_trace_id = _xss_trace(ingest_server, key)
-        _cost(project, truth)
+        cost_backfill(project, truth)
         # Leave the database as tests expect to find it; explore_project re-creates the row inside a test.
         organisation, project_id = project.organisation, project.pk
         project.delete()

@@ -130,18 +130,19 @@ def _flagged(window, expected, scores, limit: float, params: Params) -> np.ndarr
 
 
 def _run_start(flagged: np.ndarray) -> int | None:
-    """Index in the window where the trailing run of flagged points (allowing one gap) began."""
+    """Index in the window where the latest run of flagged points (allowing one gap) began."""
     if not flagged.any():
         return None
-    start, gaps = len(flagged), 0
-    for i in range(len(flagged) - 1, -1, -1):
+    start = int(np.flatnonzero(flagged)[-1])
+    gaps = 0
+    for i in range(start - 1, -1, -1):
         if flagged[i]:
             start = i
         else:
             gaps += 1
             if gaps > 1:
                 break
-    return start if start < len(flagged) else None
+    return start
 
 
 def change_point(values: np.ndarray, min_size: int = 2) -> int | None:

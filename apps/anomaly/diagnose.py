@@ -18,6 +18,7 @@ the only model it serves — go to the value with corroborating evidence (a vers
 the anomaly, a host whose GPUs throttle), then to the dimension more likely to be a cause.
 Pure Polars; the counts come from named queries."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -190,5 +191,11 @@ def factors(project_id: int, symptom: str, window: Window, scope: Scope = Scope(
                     if d in ("host", "gpu")}) if frame.height else []
     evidence = host_evidence(project_id, hosts, window)
     ranked, _ = rank(frame, symptom, window, frozenset(h for h, e in evidence.items() if e["signals"]))
-    return [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}
-            for row in ranked.head(top).iter_rows(named=True)]
+    return [{k: _number(v) for k, v in row.items()} for row in ranked.head(top).iter_rows(named=True)]
+
+
+def _number(value):
+    """Rounded; a lift over a baseline of nothing (a value new in the window) has no finite number: None."""
+    if not isinstance(value, float):
+        return value
+    return round(value, 6) if math.isfinite(value) else None

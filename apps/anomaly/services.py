@@ -2,6 +2,7 @@
 seen in the data, incidents with a timeline, and one notification per incident through the
 project's alert channels. Users acknowledge and resolve incidents; recovery resolves them too."""
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -40,7 +41,8 @@ def scan_project(project: Project, now: datetime | None = None) -> dict:
 
 def _upsert(project: Project, finding: Finding, end: datetime) -> tuple[Anomaly, bool]:
     verdict = finding.verdict
-    values = {"observed": verdict.observed, "expected": verdict.expected, "score": verdict.score,
+    observed = finding.peak if finding.series.event else verdict.observed
+    values = {"observed": observed, "expected": verdict.expected, "score": verdict.score,
               "last_seen_at": end}
     anomaly = Anomaly.objects.select_for_update().filter(
         project=project, series=finding.series.name, dimension=finding.dimension, value=finding.value,
@@ -82,6 +84,7 @@ def explain(anomaly: Anomaly, end: datetime) -> Incident:
 
 
 def scope_of(anomaly: Anomaly) -> diagnose.Scope:
+    # A GPU's anomaly looks at the whole project: which spans it slowed or failed is the question.
     fields = {"service": "service", "endpoint": "endpoint", "model": "model", "tenant": "tenant", "host": "host"}
     return diagnose.Scope(**{fields[anomaly.dimension]: anomaly.value}) if anomaly.dimension in fields else \
         diagnose.Scope()
@@ -93,7 +96,8 @@ def _diagnose(anomaly: Anomaly, end: datetime) -> Diagnosis:
     scope = scope_of(anomaly)
     factors = diagnose.factors(anomaly.project_id, kind.symptom, window, scope)
     changes = _changes(anomaly, factors, window)
-    hosts = sorted({f["value"].split("/")[0] for f in factors[:3] if f["dimension"] in ("host", "gpu")})
+    implicated = [(f["dimension"], f["value"]) for f in factors[:3]] + [(anomaly.dimension, anomaly.value)]
+    hosts = sorted({value.split("/")[0] for dimension, value in implicated if dimension in ("host", "gpu")})
     evidence = {"hosts": diagnose.host_evidence(anomaly.project_id, hosts, window),
                 "changes": [{"at": c.at.isoformat(), "kind": c.kind, "service": c.service, "version": c.version,
                              "description": c.description} for c in changes]}
@@ -109,7 +113,7 @@ def summary(anomaly: Anomaly, factors: list[dict], changes: list[ChangeEvent]) -
     kind = SERIES[anomaly.series]
     moved = "rose" if anomaly.direction == "up" else "fell"
     scope = "the project" if anomaly.dimension == "*" else f"{anomaly.dimension} {anomaly.value}"
-    text = (f"{kind.label.capitalize()} of {scope} {moved} from {_figure(anomaly.expected, kind.unit)} to "
+    text = (f"{kind.label[:1].upper()}{kind.label[1:]} of {scope} {moved} from {_figure(anomaly.expected, kind.unit)} to "
             f"{_figure(anomaly.observed, kind.unit)} since {anomaly.started_at:%H:%M} UTC")
     if factors:
         text += "; " + explanation(kind.symptom, factors[0])
@@ -183,6 +187,8 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value}")
     return value
 
 

@@ -1,5 +1,5 @@
 """Three hours of simulated traffic with one fifteen-minute incident of each kind, written through the
-real ingest path once per test session: the scan and the diagnosis ground-truth tests read it."""
+real ingest path (and costed into the ledger) once per test session: the scan and the diagnosis ground-truth tests read it."""
 
 from datetime import UTC, datetime
 
@@ -9,6 +9,7 @@ from apps.core.models import KeyKind, Project
 from apps.core.services import api_key_create, organisation_get_or_create, project_create
 from apps.simulator.emit import Target
 from apps.simulator.runner import Simulation, SimulationConfig
+from tests.datasets import cost_backfill
 
 
 def instant(text: str) -> datetime:
@@ -24,6 +25,7 @@ def incidents_dataset(django_db_setup, django_db_blocker, ingest_server, tmp_pat
                                   ground_truth=tmp_path_factory.mktemp("scan") / "truth.json", project=project.name,
                                   seed=31, backfill_s=3 * 3600, backfill_rate=10.0, live_s=0, workers=1)
         truth = Simulation(config).run()
+        cost_backfill(project, truth)         # the cost-per-hour series read the ledger
         identity = (project.pk, project.name, project.slug)
         organisation = project.organisation
         project.delete()
