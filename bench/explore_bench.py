@@ -31,26 +31,33 @@ MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash", "Qwe
           "meta-llama/Llama-3.3-70B-Instruct", "o3-mini", "claude-3-5-haiku-latest"]
 TENANTS = [f"tenant-{i:02d}" for i in range(50)]
 FEATURES = ["chat", "search", "summarise", "review", "draft", "classify"]
+TOOLS = ["search_docs", "lookup_order", "create_ticket", "run_sql", "fetch_url", "send_email", "get_weather",
+         "calculator", "read_file", "translate"]
 BIG_TRACE = "b16b16b16b16b16b16b16b16b16b16b1"
 
 SPANS = """
 INSERT INTO spans (project_id, timestamp, end_timestamp, duration_ns, trace_id, span_id, parent_span_id, name,
                    kind, status_code, is_error, service_name, operation, provider, request_model, response_model,
-                   input_tokens, output_tokens, ttft_ns, tenant, endpoint, host, gpu_id, span_attributes,
+                   input_tokens, output_tokens, ttft_ns, tenant, endpoint, host, gpu_id, tool_name, span_attributes,
                    resource_attributes)
 SELECT 1, ts, ts + toIntervalNanosecond(dur), dur, reinterpretAsFixedString(toUInt128(cityHash64(intDiv(n, 5)))),
        reinterpretAsFixedString(cityHash64(n)),
        if(root, toFixedString('', 8), reinterpretAsFixedString(cityHash64(intDiv(n, 5) * 5))),
-       if(root, 'POST /v1/chat', concat('chat ', model)), if(root, 'server', 'client'), if(err, 'error', 'unset'), err,
-       service, if(root, '', 'chat'), if(root, '', 'openai'), if(root, '', model), if(root, '', model),
-       if(root, 0, 500 + n % 3000), if(root, 0, 50 + n % 700), if(root, 0, toUInt64(dur * 0.2)), tenant,
-       concat('/v1/', toString(n % 12)), concat('gpu-node-', toString(n % 16)), if(root, '', toString(n % 8)),
+       multiIf(root, 'POST /v1/chat', tool, concat('execute_tool ', tool_name), concat('chat ', model)),
+       if(root, 'server', 'client'), if(err, 'error', 'unset'), err,
+       service, multiIf(root, '', tool, 'execute_tool', 'chat'), if(root OR tool, '', 'openai'),
+       if(root OR tool, '', model), if(root OR tool, '', model),
+       if(root OR tool, 0, 500 + n % 3000), if(root OR tool, 0, 50 + n % 700), if(root OR tool, 0, toUInt64(dur * 0.2)),
+       tenant,
+       concat('/v1/', toString(n % 12)), if(tool, 'agent-pod', concat('gpu-node-', toString(n % 16))),
+       if(root OR tool, '', toString(n % 8)), tool_name,
        map('tenant.id', tenant, 'user.id', concat('user-', toString(n % 20000)), 'inferops.feature',
-           {features}[1 + n % 6], 'gen_ai.request.model', if(root, '', model),
-           'gen_ai.operation.name', if(root, '', 'chat'), 'http.route', concat('/v1/', toString(n % 12))),
+           {features}[1 + n % 6], 'gen_ai.request.model', if(root OR tool, '', model),
+           'gen_ai.operation.name', multiIf(root, '', tool, 'execute_tool', 'chat'), 'http.route', concat('/v1/', toString(n % 12))),
        map('service.name', service, 'deployment.environment.name', 'prod', 'host.name', concat('pod-', toString(n % 64)))
 FROM (
-    SELECT number AS n, number % 5 = 0 AS root,
+    SELECT number AS n, number % 5 = 0 AS root, number % 5 = 4 AS tool,
+           if(number % 5 = 4, {tools}[1 + intDiv(number, 5) % 10], '') AS tool_name,
            now64(9) - toIntervalSecond(toUInt64(number * {spacing})) - toIntervalHour(1) AS ts,
            toUInt64(exp(19.5 + randNormal(0, 0.6))) AS dur, toUInt8(rand(number) % 100 = 0) AS err,
            {services}[1 + intDiv(number, 5) % 20] AS service, {models}[1 + intDiv(number, 7) % 8] AS model,
@@ -107,7 +114,7 @@ SETTINGS enable_analyzer = 1
 def fill(warehouse, spans: int, days: int = 30) -> float:
     spacing = days * 86400 / spans
     began = time.perf_counter()
-    lists = {"services": SERVICES, "models": MODELS, "tenants": TENANTS, "features": FEATURES}
+    lists = {"services": SERVICES, "models": MODELS, "tenants": TENANTS, "features": FEATURES, "tools": TOOLS}
     for start in range(0, spans, 200_000):   # the views aggregate each insert in memory
         warehouse.command(SPANS.format(spacing=spacing, start=start, count=min(200_000, spans - start), **lists))
     warehouse.command(BIG.format(trace=BIG_TRACE))

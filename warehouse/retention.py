@@ -12,6 +12,8 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "logs": ("logs", "greatest(toDateTime(timestamp), ingested_at)"),
     "guardrail_decisions": ("guardrails", "greatest(toDateTime(timestamp), ingested_at)"),
     "span_rollup_1m": ("rollups", "greatest(minute, ingested_at)"),
+    "span_rollup_1h_dims": ("rollups", "greatest(hour, ingested_at)"),
+    "span_rollup_6h_dims": ("rollups", "greatest(hour, ingested_at)"),
     "ingest_accounting": ("rollups", "minute"),
     "slo_evaluations": ("rollups", "greatest(minute, ingested_at)"),
     "slo_minutes": ("rollups", "greatest(minute, ingested_at)"),

@@ -1,12 +1,13 @@
 """Reads for the dashboards: rollups for the overview, metric points for the GPU fleet."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 
 from apps.cost import selectors as cost_selectors
 from apps.slo.sli import LLM_OPERATIONS
-from apps.telemetry.query import Filters, Window
+from apps.telemetry.query import DIMENSIONS, Filters, Window
 from warehouse import get_warehouse
 
 from . import charts, compute
@@ -14,10 +15,38 @@ from . import charts, compute
 
 def overview_frame(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> pl.DataFrame:
     """Per bucket and group (``whole_window`` 0) and per group over the window (``whole_window`` 1)."""
-    return get_warehouse().run_query(
-        "dashboards.overview", project_id=project_id, start=window.start, end=window.end,
-        step_s=window.step_s(), group_by=group_by, scope=scope, llm_operations=list(LLM_OPERATIONS),
-        **filters.as_params())
+    common: dict[str, Any] = {"project_id": project_id, "start": window.start, "end": window.end, "step_s": window.step_s(),
+              "group_by": group_by, "scope": scope, "llm_operations": list(LLM_OPERATIONS)}
+    dimension = hourly_dimension(window, filters, group_by)
+    if dimension is None:
+        return get_warehouse().run_query("dashboards.overview", **common, **dict[str, Any](filters.as_params()))
+    hours_from, hours_to = whole_blocks(window.start, window.end, 3600)
+    six_from, six_to = whole_blocks(hours_from, hours_to, SIX_HOURS) if window.step_s() % SIX_HOURS == 0 else \
+        (hours_to, hours_to)
+    return get_warehouse().run_query("dashboards.overview_hourly", **common, dimension=dimension or "*",
+                                     values=filters.get(dimension) if dimension else [], hours_from=hours_from,
+                                     hours_to=hours_to, six_from=six_from, six_to=six_to)
+
+
+SIX_HOURS = 6 * 3600
+
+
+def whole_blocks(start: datetime, end: datetime, seconds: int) -> tuple[datetime, datetime]:
+    """The whole blocks of ``seconds`` (aligned to the epoch, as the rollups are) inside [start, end)."""
+    first = -(-int(start.timestamp()) // seconds) * seconds
+    last = max(int(end.timestamp()) // seconds * seconds, first)
+    return datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC)
+
+
+def hourly_dimension(window: Window, filters: Filters, group_by: str) -> str | None:
+    """The dimension whose hourly rollup answers this overview ('' for the whole project), or None when
+    the minute rollup must: buckets shorter than an hour, or filters on another dimension than the one
+    grouped by (the hourly rollup holds one dimension at a time)."""
+    if window.step_s() % 3600:
+        return None
+    filtered = {d for d in DIMENSIONS if filters.get(d)}
+    wanted = filtered | ({group_by} if group_by else set())
+    return None if len(wanted) > 1 else next(iter(wanted), "")
 
 
 def dimension_values(project_id: int, start: datetime, end: datetime, per_dimension: int = 50) -> dict[str, list[str]]:

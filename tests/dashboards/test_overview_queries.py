@@ -9,6 +9,7 @@ import pytest
 
 from apps.dashboards.compute import ALL
 from apps.dashboards.selectors import dimension_values, gpu_fleet, overview, spans_on_gpu
+from apps.slo.sli import LLM_OPERATIONS
 from apps.telemetry.query import Filters, Window
 from frontend.charts import line_figure
 from tests.personas import client_for
@@ -115,3 +116,38 @@ def test_the_group_and_gpu_tables_download_as_csv(explore_project, explore_datas
     gpus = table(f"gpus.csv?{query}&table=gpus")
     assert len(gpus) == sum(node["gpus"] for node in explore_dataset.truth["fleet"]["nodes"])
     assert {row["model_name"] for row in table(f"gpus.csv?{query}&table=servers")}
+
+
+@pytest.mark.parametrize(("group_by", "scope", "filtered", "days", "step_s"), [
+    ("tenant", "requests", False, 4, 3600), ("model", "llm_calls", True, 4, 3600), ("service", "requests", True, 29, 21600),
+    ("endpoint", "requests", False, 29, 21600)])
+def test_long_windows_read_the_hourly_rollups_and_match_the_minute_rollup(explore_dataset, group_by, scope, filtered,
+                                                                          days, step_s):
+    """Days-long windows ending after the data and starting mid-hour: whole six-hour blocks (when the
+    buckets are six hours) and hours from the coarser rollups, partial hours from the minute rollup;
+    counts and tokens are exactly those of the minute rollup, quantiles within a t-digest's error."""
+    from apps.dashboards.selectors import hourly_dimension, overview_frame, whole_blocks
+    from warehouse import get_warehouse
+
+    # (the month-long window ends seven hours after the data, so that the data lies in whole six-hour blocks)
+    end = explore_dataset.ended + timedelta(hours=7 if step_s > 3600 else 0, minutes=7)
+    window = Window(end - timedelta(days=days, minutes=23), end, "")
+    values = sorted(explore_dataset.truth["sent"]["spans_by_service"])[:2] if group_by == "service" else []
+    filters = Filters({group_by: values} if filtered and values else {})
+    assert window.step_s() == step_s and hourly_dimension(window, filters, group_by) == group_by
+    assert hourly_dimension(window, Filters({"tenant": ["x"]}), "model") is None, "two dimensions: minutes"
+    if step_s > 3600:       # the data lies in whole six-hour blocks: that tier answers for it
+        six_from, six_to = whole_blocks(*whole_blocks(window.start, window.end, 3600), 6 * 3600)
+        assert six_from <= dataset_window(explore_dataset).start < explore_dataset.ended < six_to
+    hourly = overview_frame(explore_dataset.project_id, window, filters, group_by=group_by, scope=scope)
+    minutes = get_warehouse().run_query(
+        "dashboards.overview", project_id=explore_dataset.project_id, start=window.start, end=window.end,
+        step_s=window.step_s(), group_by=group_by, scope=scope, llm_operations=list(LLM_OPERATIONS),
+        **filters.as_params())
+    assert hourly.height == minutes.height > 1
+    exact = ["bucket", "grp", "whole_window", "all_groups", "requests", "errors", "input_tokens", "output_tokens",
+             "llm_calls"]
+    assert hourly.select(exact).rows() == minutes.select(exact).rows()
+    for column in ("duration_ms", "ttft_ms"):
+        for ours, theirs in zip(hourly[column].to_list(), minutes[column].to_list(), strict=True):
+            assert ours == pytest.approx(theirs, rel=0.05, abs=1.0, nan_ok=True)
