@@ -21,6 +21,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Settled hours into the hourly and six-hourly rollups the week- and month-long overview reads.
+    "seal-rollups": {
+        "task": "apps.dashboards.tasks.seal_rollups",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 290},
+    },
     # Costs of the last half hour (late spans, GPU metrics) and budget thresholds, every minute.
     "cost-live": {
         "task": "apps.cost.tasks.cost_live",

@@ -24,6 +24,9 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "cost_monthly": ("cost", "month"),
     "decision_ledger": ("audit", "toDateTime(chained_until)"),
 }
+# Bookkeeping, not data: never expires. rollup_seals says how far the coarse rollups are sealed; were
+# it to expire, sealing would start over and count every hour twice.
+STATE_TABLES = frozenset({"rollup_seals"})
 
 
 def ttl_clause(table: str, retention_days: dict[str, int]) -> str:

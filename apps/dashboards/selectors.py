@@ -8,24 +8,37 @@ import polars as pl
 from apps.cost import selectors as cost_selectors
 from apps.slo.sli import LLM_OPERATIONS
 from apps.telemetry.query import DIMENSIONS, Filters, Window
-from warehouse import get_warehouse
+from warehouse import get_warehouse, rollups
 
 from . import charts, compute
 
 
 def overview_frame(project_id: int, window: Window, filters: Filters, *, group_by: str, scope: str) -> pl.DataFrame:
     """Per bucket and group (``whole_window`` 0) and per group over the window (``whole_window`` 1)."""
-    common: dict[str, Any] = {"project_id": project_id, "start": window.start, "end": window.end, "step_s": window.step_s(),
-              "group_by": group_by, "scope": scope, "llm_operations": list(LLM_OPERATIONS)}
+    common: dict[str, Any] = {"project_id": project_id, "start": window.start, "end": window.end,
+                              "step_s": window.step_s(), "group_by": group_by, "scope": scope,
+                              "llm_operations": list(LLM_OPERATIONS)}
     dimension = hourly_dimension(window, filters, group_by)
+    warehouse = get_warehouse()
     if dimension is None:
-        return get_warehouse().run_query("dashboards.overview", **common, **dict[str, Any](filters.as_params()))
+        return warehouse.run_query("dashboards.overview", **common, **dict[str, Any](filters.as_params()))
+    return warehouse.run_query("dashboards.overview_hourly", **common, dimension=dimension or "*",
+                               values=filters.get(dimension) if dimension else [],
+                               **tier_ranges(window, rollups.sealed_until(warehouse)))
+
+
+def tier_ranges(window: Window, sealed: dict[str, datetime]) -> dict[str, Any]:
+    """Which part of the window each tier answers: six-hour blocks [six_from, six_to) (only when the
+    buckets are multiples of six hours), the other whole hours of [hours_from, hours_to), minutes for
+    the rest — a tier only as far as it is sealed."""
     hours_from, hours_to = whole_blocks(window.start, window.end, 3600)
-    six_from, six_to = whole_blocks(hours_from, hours_to, SIX_HOURS) if window.step_s() % SIX_HOURS == 0 else \
-        (hours_to, hours_to)
-    return get_warehouse().run_query("dashboards.overview_hourly", **common, dimension=dimension or "*",
-                                     values=filters.get(dimension) if dimension else [], hours_from=hours_from,
-                                     hours_to=hours_to, six_from=six_from, six_to=six_to)
+    hours_to = max(min(hours_to, sealed.get("1h", hours_from)), hours_from)
+    six_from, six_to = whole_blocks(hours_from, hours_to, SIX_HOURS)
+    six_from = min(six_from, hours_to)
+    six_to = max(min(six_to, hours_to, sealed.get("6h", six_from)), six_from)
+    if window.step_s() % SIX_HOURS:
+        six_from = six_to = hours_to
+    return {"hours_from": hours_from, "hours_to": hours_to, "six_from": six_from, "six_to": six_to}
 
 
 SIX_HOURS = 6 * 3600

@@ -118,15 +118,27 @@ def test_the_group_and_gpu_tables_download_as_csv(explore_project, explore_datas
     assert {row["model_name"] for row in table(f"gpus.csv?{query}&table=servers")}
 
 
+@pytest.fixture
+def sealed(explore_dataset):
+    """The coarse rollups sealed past the dataset (as the periodic task would, hours later); emptied
+    afterwards, so that no other test finds hours sealed before its own data arrived."""
+    from warehouse import get_warehouse, rollups
+
+    warehouse = get_warehouse()
+    yield rollups.seal(warehouse, explore_dataset.ended + timedelta(hours=8))
+    for table in ("span_rollup_1h_dims", "span_rollup_6h_dims", "rollup_seals"):
+        warehouse.command(f"TRUNCATE TABLE {table}")
+
+
 @pytest.mark.parametrize(("group_by", "scope", "filtered", "days", "step_s"), [
     ("tenant", "requests", False, 4, 3600), ("model", "llm_calls", True, 4, 3600), ("service", "requests", True, 29, 21600),
     ("endpoint", "requests", False, 29, 21600)])
-def test_long_windows_read_the_hourly_rollups_and_match_the_minute_rollup(explore_dataset, group_by, scope, filtered,
-                                                                          days, step_s):
+def test_long_windows_read_the_sealed_rollups_and_match_the_minute_rollup(explore_dataset, sealed, group_by, scope,
+                                                                          filtered, days, step_s):
     """Days-long windows ending after the data and starting mid-hour: whole six-hour blocks (when the
-    buckets are six hours) and hours from the coarser rollups, partial hours from the minute rollup;
+    buckets are six hours) and hours from the sealed rollups, partial hours from the minute rollup;
     counts and tokens are exactly those of the minute rollup, quantiles within a t-digest's error."""
-    from apps.dashboards.selectors import hourly_dimension, overview_frame, whole_blocks
+    from apps.dashboards.selectors import hourly_dimension, overview_frame, tier_ranges
     from warehouse import get_warehouse
 
     # (the month-long window ends seven hours after the data, so that the data lies in whole six-hour blocks)
@@ -136,9 +148,12 @@ def test_long_windows_read_the_hourly_rollups_and_match_the_minute_rollup(explor
     filters = Filters({group_by: values} if filtered and values else {})
     assert window.step_s() == step_s and hourly_dimension(window, filters, group_by) == group_by
     assert hourly_dimension(window, Filters({"tenant": ["x"]}), "model") is None, "two dimensions: minutes"
-    if step_s > 3600:       # the data lies in whole six-hour blocks: that tier answers for it
-        six_from, six_to = whole_blocks(*whole_blocks(window.start, window.end, 3600), 6 * 3600)
-        assert six_from <= dataset_window(explore_dataset).start < explore_dataset.ended < six_to
+    ranges = tier_ranges(window, sealed)
+    data_from = dataset_window(explore_dataset).start
+    if step_s > 3600:       # the data lies in sealed six-hour blocks: that tier answers for it
+        assert ranges["six_from"] <= data_from < explore_dataset.ended < ranges["six_to"]
+    else:                   # hours answer for the data's whole hours, minutes for the last, open one
+        assert ranges["hours_from"] <= data_from and ranges["six_from"] == ranges["six_to"] == ranges["hours_to"]
     hourly = overview_frame(explore_dataset.project_id, window, filters, group_by=group_by, scope=scope)
     minutes = get_warehouse().run_query(
         "dashboards.overview", project_id=explore_dataset.project_id, start=window.start, end=window.end,
@@ -151,3 +166,28 @@ def test_long_windows_read_the_hourly_rollups_and_match_the_minute_rollup(explor
     for column in ("duration_ms", "ttft_ms"):
         for ours, theirs in zip(hourly[column].to_list(), minutes[column].to_list(), strict=True):
             assert ours == pytest.approx(theirs, rel=0.05, abs=1.0, nan_ok=True)
+
+
+def test_sealing_is_idempotent_and_recovers_a_chunk_written_before_a_crash(explore_dataset):
+    """A chunk whose insert landed but whose seal record did not (a crash) is recorded, not written
+    twice; sealing again changes nothing; unsealed hours are not in the tiers, sealed ones add up."""
+    from warehouse import get_warehouse, rollups
+
+    warehouse = get_warehouse()
+    total = "SELECT sum(requests) AS n FROM {table} WHERE project_id = {{p:UInt64}} AND dimension = '*'"
+    minute_total = warehouse.admin_query("SELECT sum(requests) AS n FROM span_rollup_1m WHERE project_id = {p:UInt64}",
+                                         {"p": explore_dataset.project_id})["n"][0]
+    try:
+        first = rollups._first(warehouse, rollups.HOURLY)
+        assert rollups.seal(warehouse, first + rollups.SETTLE) == {}, "nothing has settled yet"
+        crash_end = first + timedelta(hours=1)
+        warehouse.command((rollups.SQL / "seal_hours.sql").read_text(), {"from": first, "to": crash_end})
+        sealed = rollups.seal(warehouse, explore_dataset.ended + timedelta(hours=8))
+        assert rollups.seal(warehouse, explore_dataset.ended + timedelta(hours=8)) == sealed
+        assert sealed["1h"] > explore_dataset.ended and sealed["6h"] > explore_dataset.ended
+        for table in ("span_rollup_1h_dims", "span_rollup_6h_dims"):
+            assert warehouse.admin_query(total.format(table=table), {"p": explore_dataset.project_id})["n"][0] == \
+                minute_total, table
+    finally:
+        for table in ("span_rollup_1h_dims", "span_rollup_6h_dims", "rollup_seals"):
+            warehouse.command(f"TRUNCATE TABLE {table}")
