@@ -166,3 +166,36 @@ def test_a_prompt_version_that_doubles_input_raises_tokens_per_request(scan_proj
     assert tokens.direction == "up" and 1.2 <= tokens.observed / tokens.expected <= bump["target"]["input_factor"]
     assert ("tokens_per_request", "service", service) not in _findings(
         project.pk, _instant(bump["start"]) - timedelta(seconds=5))
+
+
+def test_diagnoses_name_the_changes_around_them(scan_project):
+    """A deployment recorded through the API shortly before an error burst, and the prompt version that
+    appeared in the data with an input-token jump, are the changes the diagnoses report."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    from apps.anomaly.models import ChangeEvent
+    from apps.core.services import membership_set
+
+    project, truth = scan_project
+    errors = next(i for i in truth["incidents"] if i["kind"] == "provider_errors")
+    bump = next(i for i in truth["incidents"] if i["kind"] == "prompt_bump")
+    user = get_user_model().objects.create_user("deployer", password="pw-123456789")
+    membership_set(project, user, "sre")
+    client = APIClient()
+    client.force_login(user)
+    deployed = _instant(errors["start"]) - timedelta(minutes=3)
+    response = client.post(f"/api/v1/projects/{project.pk}/changes", {
+        "kind": "deployment", "service": "support-agent", "version": "v42", "at": deployed.isoformat()}, format="json")
+    assert response.status_code == 201, response.content
+    services.scan_project(project, _instant(errors["start"]) + timedelta(minutes=9))
+    burst = Anomaly.objects.filter(project=project, series="error_rate").select_related("diagnosis").first()
+    assert burst is not None and "v42" in [c["version"] for c in burst.diagnosis.evidence["changes"]]
+    assert "after deployment v42" in burst.diagnosis.summary or burst.diagnosis.evidence["changes"][0]["version"] != "v42"
+
+    services.scan_project(project, _instant(bump["start"]) + timedelta(minutes=9))
+    version = f"{bump['target']['prompt']}@{bump['target']['version_after']}"
+    seen = ChangeEvent.objects.get(project=project, source="data", kind=ChangeEvent.Kind.PROMPT)
+    assert seen.version == version and abs(seen.at - _instant(bump["start"])) < timedelta(minutes=2)
+    listed = client.get(f"/api/v1/projects/{project.pk}/changes").json()["changes"]
+    assert {"v42", version} <= {row["version"] for row in listed}
