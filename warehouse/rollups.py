@@ -7,11 +7,14 @@ the per-minute rollup above it, so a long window is always complete up to the la
 arriving more than ``SETTLE`` after their hour ended are in the per-minute rollup but not in the
 sealed tiers (the price of keeping the ingest path untouched).
 
-A crash between a chunk's insert and its seal record is recovered by looking: a chunk whose rows are
-already there is recorded as sealed, not inserted again. Each chunk stays within one month (one
-partition), so its insert lands whole or not at all. One sealer at a time (the caller holds a lock).
+A crash between a chunk's insert and its seal record (or in the middle of the insert) is repaired
+when the chunk is sealed again: rows the tier already holds in the chunk's range are deleted first,
+so nothing counts twice whatever part of the chunk had landed. Empty stretches (a stray span from
+years ago) are skipped in one step. One sealer at a time (the caller holds a lock), within a time
+budget shorter than the lock.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 SETTLE = timedelta(hours=1)           # an hour is sealed this long after it ended (late spans)
 HOUR, SIX_HOURS = timedelta(hours=1), timedelta(hours=6)
 MAX_CHUNKS = 16                       # per call: a first seal of a long history proceeds call by call
+BUDGET_S = 240                        # per call, well inside the task's lock (600 s) and period (300 s)
 SQL = Path(__file__).resolve().parent / "maintenance"
 
 
@@ -45,35 +49,47 @@ def sealed_until(warehouse) -> dict[str, datetime]:
     return {row["tier"]: datetime.fromtimestamp(row["until"], UTC) for row in frame.iter_rows(named=True)}
 
 
-def seal(warehouse, now: datetime) -> dict[str, datetime]:
-    """Seal every settled hour, then every six-hour block of sealed hours; how far each tier now is."""
-    hours_to = _floor(now - SETTLE, HOUR)
-    hourly = _seal_tier(warehouse, HOURLY, hours_to)
+def seal(warehouse, now: datetime, budget_s: float = BUDGET_S) -> dict[str, datetime]:
+    """Seal every settled hour, then every six-hour block of sealed hours (as far as the time budget
+    goes); how far each tier now is."""
+    deadline = time.monotonic() + budget_s
+    hourly = _seal_tier(warehouse, HOURLY, _floor(now - SETTLE, HOUR), deadline)
     if hourly is not None:
-        _seal_tier(warehouse, SIX_HOURLY, _floor(hourly, SIX_HOURS))
+        _seal_tier(warehouse, SIX_HOURLY, _floor(hourly, SIX_HOURS), deadline)
     return sealed_until(warehouse)
 
 
-def _seal_tier(warehouse, tier: Tier, target: datetime) -> datetime | None:
-    done = sealed_until(warehouse).get(tier.name) or _first(warehouse, tier)
-    if done is None:
-        return None
+def _seal_tier(warehouse, tier: Tier, target: datetime, deadline: float) -> datetime | None:
+    done = sealed_until(warehouse).get(tier.name)
     for _ in range(MAX_CHUNKS):
-        if done >= target:
+        nxt = _next_data(warehouse, tier, done, target)
+        if nxt is None or time.monotonic() > deadline:
             break
+        done = max(done or nxt, nxt)          # skip an empty stretch in one step
         end = min(done + tier.chunk, _next_month(done), target)
-        if not _holds(warehouse, tier.table, done, end):
-            warehouse.command((SQL / tier.sql).read_text(), {"from": done, "to": end})
-        warehouse.command("INSERT INTO rollup_seals (tier, sealed_until, sealed_at) VALUES "
-                          "({tier:String}, {until:DateTime64(6, 'UTC')}, now64(3))", {"tier": tier.name, "until": end})
+        if _holds(warehouse, tier.table, done, end):
+            # An earlier run stopped between its insert and its seal record: start the chunk afresh.
+            warehouse.command(_delete(warehouse, tier.table), {"from": done, "to": end})
+        warehouse.command((SQL / tier.sql).read_text(), {"from": done, "to": end})
+        _record(warehouse, tier, end)
         done = end
+    if done is not None and done < target and _next_data(warehouse, tier, done, target) is None:
+        _record(warehouse, tier, target)      # nothing more before the target: sealed up to it
+        done = target
     return done
 
 
-def _first(warehouse, tier: Tier) -> datetime | None:
-    """Where sealing starts: the first block of the source's data (None while there is none)."""
-    frame = warehouse.admin_query(f"SELECT toUnixTimestamp(min({tier.source_time})) AS first, count() AS n "
-                                  f"FROM {tier.source}")
+def _record(warehouse, tier: Tier, until: datetime) -> None:
+    warehouse.command("INSERT INTO rollup_seals (tier, sealed_until, sealed_at) VALUES "
+                      "({tier:String}, {until:DateTime64(6, 'UTC')}, now64(3))", {"tier": tier.name, "until": until})
+
+
+def _next_data(warehouse, tier: Tier, done: datetime | None, target: datetime) -> datetime | None:
+    """The block of the source's first data at or after ``done`` and before ``target`` (None: none)."""
+    frame = warehouse.admin_query(
+        f"SELECT toUnixTimestamp(min({tier.source_time})) AS first, count() AS n FROM {tier.source} "
+        f"WHERE {tier.source_time} >= {{from:DateTime64(6, 'UTC')}} AND {tier.source_time} < {{to:DateTime64(6, 'UTC')}}",
+        {"from": done or datetime(1970, 1, 1, tzinfo=UTC), "to": target})
     if not frame["n"][0]:
         return None
     return _floor(datetime.fromtimestamp(frame["first"][0], UTC), tier.block)
@@ -83,6 +99,14 @@ def _holds(warehouse, table: str, start: datetime, end: datetime) -> bool:
     frame = warehouse.admin_query(f"SELECT count() AS n FROM {table} WHERE hour >= {{from:DateTime64(6, 'UTC')}} "
                                   f"AND hour < {{to:DateTime64(6, 'UTC')}}", {"from": start, "to": end})
     return bool(frame["n"][0])
+
+
+def _delete(warehouse, table: str) -> str:
+    """A synchronous delete of the tier's rows in [from, to) (on a cluster, of every shard's local table)."""
+    cluster = warehouse.config.cluster
+    target = f"{table}_local ON CLUSTER {cluster}" if cluster else table
+    return (f"ALTER TABLE {target} DELETE WHERE hour >= {{from:DateTime64(6, 'UTC')}} "
+            f"AND hour < {{to:DateTime64(6, 'UTC')}} SETTINGS mutations_sync = 2")
 
 
 def _floor(moment: datetime, block: timedelta) -> datetime:

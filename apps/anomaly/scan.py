@@ -27,6 +27,7 @@ SMOOTH = 3                            # minutes a ratio's numerator and denomina
 # hundreds of series every minute and failures cluster (a blocked input retried is blocked again),
 # while a real burst — 45% errors on a model, a tool slow on every call — is far beyond it.
 P_VALUE = 1e-4
+GAP = 10                              # minutes a counter's last sample still counts as "the one before"
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,9 @@ def gpu_series(rows: pl.DataFrame, grid: np.ndarray) -> dict:
     if "gpu.throttled" in metric:
         series["gpu.throttled"] = (_column(metric["gpu.throttled"], "mean", grid), None)
     elif "gpu.throttle.thermal" in metric or "gpu.throttle.power" in metric:
-        seconds = sum(_increase(metric[name], grid) for name in ("gpu.throttle.thermal", "gpu.throttle.power")
-                      if name in metric)
-        series["gpu.throttled"] = (np.clip(seconds / 60, 0, 1), None)
+        counters = [metric[name] for name in ("gpu.throttle.thermal", "gpu.throttle.power") if name in metric]
+        seconds = sum(_increase(counter, grid) for counter in counters)
+        series["gpu.throttled"] = (np.clip(seconds / (60 * _elapsed(counters[0], grid)), 0, 1), None)
     if "gpu.xid.last" in metric or "gpu.errors" in metric:
         empty = rows.clear()
         events = np.fmax(_xid_events(metric.get("gpu.xid.last", empty), grid),
@@ -141,19 +142,35 @@ def gpu_series(rows: pl.DataFrame, grid: np.ndarray) -> dict:
 
 
 def _increase(rows: pl.DataFrame, grid: np.ndarray) -> np.ndarray:
-    """A cumulative counter's increase per minute from consecutive last values (after a reset, the new
-    value); NaN where a minute or the one before it has no value."""
+    """A cumulative counter's increase per minute: the minute's last value less the last value seen
+    before it (within GAP minutes; after a reset, the new value); NaN where the minute has none."""
     last = _column(rows, "last", grid)
-    before = np.concatenate(([np.nan], last[:-1]))
+    before, _ = _previous(last)
     return np.where(last < before, last, last - before)
 
 
+def _elapsed(rows: pl.DataFrame, grid: np.ndarray) -> np.ndarray:
+    """Minutes since the sample before (a scrape every two minutes spreads its increase over two)."""
+    return _previous(_column(rows, "last", grid))[1]
+
+
+def _previous(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per minute, the last value before it and how many minutes back it is (NaN past GAP minutes)."""
+    n = len(values)
+    seen = np.where(~np.isnan(values), np.arange(n), -1)
+    prior = np.concatenate(([-1], np.maximum.accumulate(seen)[:-1]))
+    distance = np.arange(n) - prior
+    usable = (prior >= 0) & (distance <= GAP)
+    return np.where(usable, values[np.clip(prior, 0, None)], np.nan), np.where(usable, distance, np.nan)
+
+
 def _xid_events(rows: pl.DataFrame, grid: np.ndarray) -> np.ndarray:
-    """Minutes in which the last-XID gauge shows a new code: it changed within the minute to a non-zero
-    code, or holds one the minute before did not (a gauge that keeps its last code counts once)."""
-    low, high, last = (_column(rows, name, grid) for name in ("low", "high", "last"))
-    before = np.concatenate(([np.nan], last[:-1]))
-    new = (high > 0) & ((low != high) | (~np.isnan(before) & (before != high)))
+    """Minutes in which the last-XID gauge shows a new code: it rose to a non-zero code within the
+    minute, holds one the sample before did not, or showed more than one code (a gauge that keeps its
+    last code, or falls back to 0, is no new error)."""
+    opening, high, last, codes = (_column(rows, name, grid) for name in ("opening", "high", "last", "codes"))
+    before, _ = _previous(last)
+    new = (high > 0) & ((opening != high) | (~np.isnan(before) & (before != high)) | (codes > 1))
     return np.where(np.isnan(high), np.nan, new.astype(float))
 
 

@@ -180,7 +180,7 @@ def _examples(project_id: int, factors: list[dict], window: diagnose.Window) -> 
 
 
 def _plain(value):
-    """JSON-ready: datetimes as ISO text, numbers as numbers."""
+    """JSON-ready: datetimes as ISO text, numbers as numbers (non-finite ones as none)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -188,7 +188,7 @@ def _plain(value):
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value}")
+        return None             # JSON has no NaN: a metric with no points before the window, say
     return value
 
 

@@ -97,16 +97,19 @@ def test_a_throttling_gpu_and_xid_errors_open_anomalies_on_exactly_those_gpus(gp
     assert sorted(xid.diagnosis.evidence["hosts"]) == ["gpu-node-a"], "the GPU's host is shown with the diagnosis"
 
 
-def test_xid_events_count_a_new_code_once_and_a_held_code_not_again():
-    grid = np.array(pl.datetime_range(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
+def test_xid_events_count_a_new_code_once_and_a_held_or_cleared_code_not_again():
+    grid = np.array(pl.datetime_range(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 6, tzinfo=UTC),
                                       "1m", closed="left", time_zone="UTC", eager=True).to_list())
-    rows = pl.DataFrame({"at": list(grid), "low": [0.0, 0, 43, 43, 0], "high": [0.0, 43, 43, 43, 31],
-                         "last": [0.0, 43, 43, 43, 31]}).with_columns(pl.col("at").dt.cast_time_unit("us"))
-    # minute 1: 0 → 43 within the minute; 2–3: 43 held (a gauge that keeps its last code); 4: a new code.
-    assert scan._xid_events(rows, grid).tolist() == [0, 1, 0, 0, 1]
-    counter = rows.with_columns(pl.Series("last", [5.0, 5, 7, 2, 2]))
-    assert np.isnan(scan._increase(counter, grid)[0])
-    assert scan._increase(counter, grid)[1:].tolist() == [0, 2, 2, 0], "a reset counts the new value"
+    rows = pl.DataFrame({"at": list(grid), "opening": [0.0, 0, 43, 43, 0, 31], "high": [0.0, 43, 43, 43, 31, 43],
+                         "last": [0.0, 43, 43, 0, 31, 31], "codes": [0, 1, 1, 1, 1, 2]}
+                        ).with_columns(pl.col("at").dt.cast_time_unit("us"))
+    # 1: 0 → 43 within the minute; 2: 43 held; 3: 43 clears to 0; 4: a new code; 5: 31, then 43 again.
+    assert scan._xid_events(rows, grid).tolist() == [0, 1, 0, 0, 1, 1]
+    counter = rows.with_columns(pl.Series("last", [5.0, 5, 7, 2, None, 4]))
+    assert np.isnan(scan._increase(counter, grid)[0]) and np.isnan(scan._increase(counter, grid)[4])
+    assert scan._increase(counter, grid)[[1, 2, 3, 5]].tolist() == [0, 2, 2, 2], \
+        "a reset counts the new value; a minute without a sample is bridged"
+    assert scan._elapsed(counter, grid)[[1, 5]].tolist() == [1, 2]
 
 
 def test_a_share_must_exceed_its_history_beyond_chance():

@@ -49,5 +49,5 @@ CREATE TABLE IF NOT EXISTS rollup_seals {{on_cluster}} (
     tier LowCardinality(String),
     sealed_until DateTime('UTC'),
     sealed_at DateTime64(3, 'UTC')
-) ENGINE = ReplacingMergeTree(sealed_at)
+) ENGINE = ReplacingMergeTree(sealed_until)
 ORDER BY tier;

@@ -1,5 +1,6 @@
 -- Per GPU (host and index) and minute of [start, end): the GPU gauges' mean, and for counters and
--- event codes the minute's first and last values (the scan turns those into increases and events).
+-- event codes the minute's first, highest and last values and its distinct non-zero codes (the scan
+-- turns those into increases and events).
 -- Only the XID kind of hw.errors counts: corrected ECC and PCIe replays are not XID errors.
 SELECT
     'gpu' AS dimension,
@@ -7,9 +8,10 @@ SELECT
     metric_name,
     toDateTime64(toStartOfMinute(metric_points.timestamp), 0, 'UTC') AS at,
     avg(value) AS mean,
-    min(value) AS low,
+    argMin(value, metric_points.timestamp) AS opening,
     max(value) AS high,
-    argMax(value, metric_points.timestamp) AS last
+    argMax(value, metric_points.timestamp) AS last,
+    uniqExactIf(value, value > 0) AS codes
 FROM metric_points
 WHERE project_id = {project_id:UInt64}
   AND metric_points.timestamp >= {start:DateTime64(6, 'UTC')}
