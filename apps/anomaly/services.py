@@ -150,7 +150,7 @@ def _changes(anomaly: Anomaly, factors: list[dict], window: diagnose.Window) -> 
         if factor["new_in_window"] and factor["dimension"] in kinds:
             ChangeEvent.objects.get_or_create(
                 project_id=anomaly.project_id, key=f"data:{factor['dimension']}:{factor['value']}"[:300],
-                defaults={"at": factor["first_sel"], "kind": kinds[factor["dimension"]], "source": "data",
+                defaults={"at": factor["first_seen"], "kind": kinds[factor["dimension"]], "source": "data",
                           "version": factor["value"][:200],
                           "description": f"first seen in the data: {factor['dimension']} {factor['value']}"[:500]})
     _price_changes(anomaly.project_id, window)

@@ -10,6 +10,7 @@ SELECT
     countIf(NOT in_sel AND bad) AS base_bad,
     toFloat64(countIf(NOT in_sel)) AS base_weight,
     min(if(in_sel, ts, toDateTime64('2262-01-01 00:00:00', 9, 'UTC'))) AS first_sel,
+    min(ts) AS first_seen,
     -- New: first seen shortly before the window (a version that arrived with the anomaly).
     min(ts) >= {new_since:DateTime64(6, 'UTC')} AS new_in_window
 FROM (
