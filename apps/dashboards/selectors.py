@@ -1,6 +1,6 @@
 """Reads for the dashboards: rollups for the overview, metric points for the GPU fleet."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -31,21 +31,19 @@ def tier_ranges(window: Window, sealed: dict[str, datetime]) -> dict[str, Any]:
     """Which part of the window each tier answers: six-hour blocks [six_from, six_to) (only when the
     buckets are multiples of six hours), the other whole hours of [hours_from, hours_to), minutes for
     the rest — a tier only as far as it is sealed."""
-    hours_from, hours_to = whole_blocks(window.start, window.end, 3600)
+    hours_from, hours_to = whole_blocks(window.start, window.end, rollups.HOUR)
     hours_to = max(min(hours_to, sealed.get("1h", hours_from)), hours_from)
-    six_from, six_to = whole_blocks(hours_from, hours_to, SIX_HOURS)
+    six_from, six_to = whole_blocks(hours_from, hours_to, rollups.SIX_HOURS)
     six_from = min(six_from, hours_to)
     six_to = max(min(six_to, hours_to, sealed.get("6h", six_from)), six_from)
-    if window.step_s() % SIX_HOURS:
+    if window.step_s() % rollups.SIX_HOURS.total_seconds():
         six_from = six_to = hours_to
     return {"hours_from": hours_from, "hours_to": hours_to, "six_from": six_from, "six_to": six_to}
 
 
-SIX_HOURS = 6 * 3600
-
-
-def whole_blocks(start: datetime, end: datetime, seconds: int) -> tuple[datetime, datetime]:
-    """The whole blocks of ``seconds`` (aligned to the epoch, as the rollups are) inside [start, end)."""
+def whole_blocks(start: datetime, end: datetime, block: timedelta) -> tuple[datetime, datetime]:
+    """The whole blocks (aligned to the epoch, as the sealed rollups are) inside [start, end)."""
+    seconds = int(block.total_seconds())
     first = -(-int(start.timestamp()) // seconds) * seconds
     last = max(int(end.timestamp()) // seconds * seconds, first)
     return datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC)
@@ -55,7 +53,7 @@ def hourly_dimension(window: Window, filters: Filters, group_by: str) -> str | N
     """The dimension whose hourly rollup answers this overview ('' for the whole project), or None when
     the minute rollup must: buckets shorter than an hour, or filters on another dimension than the one
     grouped by (the hourly rollup holds one dimension at a time)."""
-    if window.step_s() % 3600:
+    if window.step_s() % rollups.HOUR.total_seconds():
         return None
     filtered = {d for d in DIMENSIONS if filters.get(d)}
     wanted = filtered | ({group_by} if group_by else set())
