@@ -13,6 +13,7 @@ RETENTION_TABLES: dict[str, tuple[str, str]] = {
     "guardrail_decisions": ("guardrails", "greatest(toDateTime(timestamp), ingested_at)"),
     "span_rollup_1m": ("rollups", "greatest(minute, ingested_at)"),
     "span_rollup_1h_dims": ("rollups", "greatest(hour, ingested_at)"),
+    "span_rollup_3h_dims": ("rollups", "greatest(hour, ingested_at)"),
     "span_rollup_6h_dims": ("rollups", "greatest(hour, ingested_at)"),
     "ingest_accounting": ("rollups", "minute"),
     "slo_evaluations": ("rollups", "greatest(minute, ingested_at)"),

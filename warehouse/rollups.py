@@ -1,6 +1,7 @@
-"""Sealing the coarse rollups (schema 0015): once an hour has settled, its per-minute rollup rows are
-merged into the hourly rollup per dimension value, and whole six-hour blocks of sealed hours into the
-six-hourly one. A periodic task calls ``seal``; the ingest path never pays for these tiers.
+"""Sealing the coarse rollups (schemas 0015, 0017): once an hour has settled, its per-minute rollup rows
+are merged into the hourly rollup per dimension value, whole three-hour blocks of sealed hours into the
+three-hourly one, and whole six-hour blocks of those into the six-hourly one. A periodic task calls
+``seal``; the ingest path never pays for these tiers.
 
 ``rollup_seals`` records how far each tier is sealed. Queries read a tier only below its seal and
 the per-minute rollup above it, so a long window is always complete up to the last minute. Spans
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SETTLE = timedelta(hours=1)           # an hour is sealed this long after it ended (late spans)
-HOUR, SIX_HOURS = timedelta(hours=1), timedelta(hours=6)
+HOUR, THREE_HOURS, SIX_HOURS = timedelta(hours=1), timedelta(hours=3), timedelta(hours=6)
 MAX_CHUNKS = 16                       # per call: a first seal of a long history proceeds call by call
 BUDGET_S = 240                        # per call, well inside the task's lock (600 s) and period (300 s)
 SQL = Path(__file__).resolve().parent / "maintenance"
@@ -36,10 +37,18 @@ class Tier:
     chunk: timedelta
     sql: str
 
+    def statement(self) -> str:
+        # The placeholders are this tier's own table names and block size, never user input.
+        return ((SQL / self.sql).read_text().replace("{{table}}", self.table).replace("{{source}}", self.source)
+                .replace("{{block_hours}}", str(int(self.block.total_seconds()) // 3600)))
+
 
 HOURLY = Tier("1h", "span_rollup_1h_dims", "span_rollup_1m", "minute", HOUR, timedelta(days=1), "seal_hours.sql")
-SIX_HOURLY = Tier("6h", "span_rollup_6h_dims", "span_rollup_1h_dims", "hour", SIX_HOURS, timedelta(days=7),
-                  "seal_six_hours.sql")
+THREE_HOURLY = Tier("3h", "span_rollup_3h_dims", HOURLY.table, "hour", THREE_HOURS, timedelta(days=7),
+                    "seal_blocks.sql")
+SIX_HOURLY = Tier("6h", "span_rollup_6h_dims", THREE_HOURLY.table, "hour", SIX_HOURS, timedelta(days=7),
+                  "seal_blocks.sql")
+TIERS = (HOURLY, THREE_HOURLY, SIX_HOURLY)    # each sealed from the one before it
 
 
 def sealed_until(warehouse) -> dict[str, datetime]:
@@ -50,12 +59,14 @@ def sealed_until(warehouse) -> dict[str, datetime]:
 
 
 def seal(warehouse, now: datetime, budget_s: float = BUDGET_S) -> dict[str, datetime]:
-    """Seal every settled hour, then every six-hour block of sealed hours (as far as the time budget
-    goes); how far each tier now is."""
+    """Seal every settled hour, then every whole block of each coarser tier that the tier below has
+    sealed (as far as the time budget goes); how far each tier now is."""
     deadline = time.monotonic() + budget_s
-    hourly = _seal_tier(warehouse, HOURLY, _floor(now - SETTLE, HOUR), deadline)
-    if hourly is not None:
-        _seal_tier(warehouse, SIX_HOURLY, _floor(hourly, SIX_HOURS), deadline)
+    below: datetime | None = now - SETTLE
+    for tier in TIERS:
+        if below is None:
+            break
+        below = _seal_tier(warehouse, tier, _floor(below, tier.block), deadline)
     return sealed_until(warehouse)
 
 
@@ -70,7 +81,7 @@ def _seal_tier(warehouse, tier: Tier, target: datetime, deadline: float) -> date
         if _holds(warehouse, tier.table, done, end):
             # An earlier run stopped between its insert and its seal record: start the chunk afresh.
             warehouse.command(_delete(warehouse, tier.table), {"from": done, "to": end})
-        warehouse.command((SQL / tier.sql).read_text(), {"from": done, "to": end})
+        warehouse.command(tier.statement(), {"from": done, "to": end})
         _record(warehouse, tier, end)
         done = end
     if done is not None and done < target and _next_data(warehouse, tier, done, target) is None:

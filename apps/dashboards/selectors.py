@@ -28,17 +28,23 @@ def overview_frame(project_id: int, window: Window, filters: Filters, *, group_b
 
 
 def tier_ranges(window: Window, sealed: dict[str, datetime]) -> dict[str, Any]:
-    """Which part of the window each tier answers: six-hour blocks [six_from, six_to) (only when the
-    buckets are multiples of six hours), the other whole hours of [hours_from, hours_to), minutes for
-    the rest — a tier only as far as it is sealed."""
+    """Which part of the window each tier answers, nested: six-hour blocks [six_from, six_to) inside
+    three-hour blocks [three_from, three_to) inside whole hours [hours_from, hours_to), minutes for the
+    rest. A tier answers only as far as it is sealed, and only when the buckets are whole multiples of
+    its blocks (otherwise its range is empty, at the end of the tier around it)."""
     hours_from, hours_to = whole_blocks(window.start, window.end, rollups.HOUR)
-    hours_to = max(min(hours_to, sealed.get("1h", hours_from)), hours_from)
-    six_from, six_to = whole_blocks(hours_from, hours_to, rollups.SIX_HOURS)
-    six_from = min(six_from, hours_to)
-    six_to = max(min(six_to, hours_to, sealed.get("6h", six_from)), six_from)
-    if window.step_s() % rollups.SIX_HOURS.total_seconds():
-        six_from = six_to = hours_to
-    return {"hours_from": hours_from, "hours_to": hours_to, "six_from": six_from, "six_to": six_to}
+    hours_to = max(min(hours_to, sealed.get(rollups.HOURLY.name, hours_from)), hours_from)
+    ranges = {"hours_from": hours_from, "hours_to": hours_to}
+    outer_from, outer_to = hours_from, hours_to
+    for prefix, tier in (("three", rollups.THREE_HOURLY), ("six", rollups.SIX_HOURLY)):
+        first, last = whole_blocks(outer_from, outer_to, tier.block)
+        first = min(first, outer_to)
+        last = max(min(last, outer_to, sealed.get(tier.name, first)), first)
+        if window.step_s() % tier.block.total_seconds():
+            first = last = outer_to
+        ranges |= {f"{prefix}_from": first, f"{prefix}_to": last}
+        outer_from, outer_to = first, last
+    return ranges
 
 
 def whole_blocks(start: datetime, end: datetime, block: timedelta) -> tuple[datetime, datetime]:

@@ -126,22 +126,26 @@ def sealed(explore_dataset):
 
     warehouse = get_warehouse()
     yield rollups.seal(warehouse, explore_dataset.ended + timedelta(hours=8))
-    for table in ("span_rollup_1h_dims", "span_rollup_6h_dims", "rollup_seals"):
+    for table in (*TIER_TABLES, "rollup_seals"):
         warehouse.command(f"TRUNCATE TABLE {table}")
+
+
+TIER_TABLES = ("span_rollup_1h_dims", "span_rollup_3h_dims", "span_rollup_6h_dims")
 
 
 @pytest.mark.parametrize(("group_by", "scope", "filtered", "days", "step_s"), [
     ("tenant", "requests", False, 4, 3600), ("model", "llm_calls", True, 4, 3600), ("service", "requests", True, 29, 21600),
-    ("endpoint", "requests", False, 29, 21600)])
+    ("endpoint", "requests", False, 29, 21600), ("tenant", "requests", True, 7, 10800), ("model", "llm_calls", False, 7, 10800)])
 def test_long_windows_read_the_sealed_rollups_and_match_the_minute_rollup(explore_dataset, sealed, group_by, scope,
                                                                           filtered, days, step_s):
     """Days-long windows ending after the data and starting mid-hour: whole six-hour blocks (when the
-    buckets are six hours) and hours from the sealed rollups, partial hours from the minute rollup;
+    buckets are six hours), three-hour blocks (buckets of three) and hours from the sealed rollups,
+    partial hours from the minute rollup;
     counts and tokens are exactly those of the minute rollup, quantiles within a t-digest's error."""
     from apps.dashboards.selectors import hourly_dimension, overview_frame, tier_ranges
     from warehouse import get_warehouse
 
-    # (the month-long window ends seven hours after the data, so that the data lies in whole six-hour blocks)
+    # (the week- and month-long windows end seven hours after the data, so that it lies in whole blocks)
     end = explore_dataset.ended + timedelta(hours=7 if step_s > 3600 else 0, minutes=7)
     window = Window(end - timedelta(days=days, minutes=23), end, "")
     minute_query = {"project_id": explore_dataset.project_id, "start": window.start, "end": window.end,
@@ -155,10 +159,14 @@ def test_long_windows_read_the_sealed_rollups_and_match_the_minute_rollup(explor
     assert hourly_dimension(window, Filters({"tenant": ["x"]}), "model") is None, "two dimensions: minutes"
     ranges = tier_ranges(window, sealed)
     data_from = dataset_window(explore_dataset).start
-    if step_s > 3600:       # the data lies in sealed six-hour blocks: that tier answers for it
+    if step_s == 21600:     # the data lies in sealed six-hour blocks: that tier answers for it
         assert ranges["six_from"] <= data_from < explore_dataset.ended < ranges["six_to"]
+    elif step_s == 10800:   # three-hour blocks answer; six-hour ones would straddle two buckets
+        assert ranges["three_from"] <= data_from < explore_dataset.ended < ranges["three_to"]
+        assert ranges["six_from"] == ranges["six_to"] == ranges["three_to"]
     else:                   # hours answer for the data's whole hours, minutes for the last, open one
-        assert ranges["hours_from"] <= data_from and ranges["six_from"] == ranges["six_to"] == ranges["hours_to"]
+        assert ranges["hours_from"] <= data_from
+        assert ranges["six_from"] == ranges["six_to"] == ranges["three_from"] == ranges["three_to"] == ranges["hours_to"]
     hourly = overview_frame(explore_dataset.project_id, window, filters, group_by=group_by, scope=scope)
     minutes = get_warehouse().run_query("dashboards.overview", **minute_query, **filters.as_params())
     assert hourly.height == minutes.height > 1
@@ -187,10 +195,10 @@ def test_sealing_is_idempotent_and_repairs_a_chunk_a_crash_left_behind(explore_d
         warehouse.command((rollups.SQL / "seal_hours.sql").read_text(), {"from": first, "to": first + timedelta(hours=1)})
         sealed = rollups.seal(warehouse, later)
         assert rollups.seal(warehouse, later) == sealed
-        assert sealed["1h"] > explore_dataset.ended and sealed["6h"] > explore_dataset.ended
-        for table in ("span_rollup_1h_dims", "span_rollup_6h_dims"):
+        assert min(sealed[tier.name] for tier in rollups.TIERS) > explore_dataset.ended
+        for table in TIER_TABLES:
             assert warehouse.admin_query(total.format(table=table), {"p": explore_dataset.project_id})["n"][0] == \
                 minute_total, table
     finally:
-        for table in ("span_rollup_1h_dims", "span_rollup_6h_dims", "rollup_seals"):
+        for table in (*TIER_TABLES, "rollup_seals"):
             warehouse.command(f"TRUNCATE TABLE {table}")

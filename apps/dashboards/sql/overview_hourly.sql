@@ -1,8 +1,10 @@
 -- The overview dashboard for long windows (buckets of whole hours): the same results as overview.sql,
 -- read from the rollups of one dimension — the one grouped by, or the one filtered on: six-hourly for
 -- the whole six-hour blocks [six_from, six_to) (an empty range unless buckets are multiples of six
--- hours), hourly for the other whole hours of [hours_from, hours_to), and per minute for the partial
--- hours at either end. The selector only comes here when every filter is on that one dimension.
+-- hours), three-hourly for the other whole three-hour blocks of [three_from, three_to) (empty unless
+-- buckets are multiples of three hours), hourly for the other whole hours of [hours_from, hours_to),
+-- and per minute for the partial hours at either end. The ranges nest (selectors.tier_ranges). The
+-- selector only comes here when every filter is on that one dimension.
 SELECT
     bucket,
     grp,
@@ -46,11 +48,21 @@ FROM (
             SELECT hour AS at, value AS val, operation AS r_operation, is_root AS r_is_root, requests AS r_requests,
                    errors AS r_errors, input_tokens AS r_input, output_tokens AS r_output,
                    duration_ms_quantiles AS r_duration, ttft_ms_quantiles AS r_ttft, tpot_ms_quantiles AS r_tpot
+            FROM span_rollup_3h_dims
+            WHERE project_id = {project_id:UInt64}
+              AND dimension = {dimension:String}
+              AND ((hour >= {three_from:DateTime64(6, 'UTC')} AND hour < {six_from:DateTime64(6, 'UTC')})
+                   OR (hour >= {six_to:DateTime64(6, 'UTC')} AND hour < {three_to:DateTime64(6, 'UTC')}))
+              AND (empty({values:Array(String)}) OR value IN {values:Array(String)})
+            UNION ALL
+            SELECT hour AS at, value AS val, operation AS r_operation, is_root AS r_is_root, requests AS r_requests,
+                   errors AS r_errors, input_tokens AS r_input, output_tokens AS r_output,
+                   duration_ms_quantiles AS r_duration, ttft_ms_quantiles AS r_ttft, tpot_ms_quantiles AS r_tpot
             FROM span_rollup_1h_dims
             WHERE project_id = {project_id:UInt64}
               AND dimension = {dimension:String}
-              AND ((hour >= {hours_from:DateTime64(6, 'UTC')} AND hour < {six_from:DateTime64(6, 'UTC')})
-                   OR (hour >= {six_to:DateTime64(6, 'UTC')} AND hour < {hours_to:DateTime64(6, 'UTC')}))
+              AND ((hour >= {hours_from:DateTime64(6, 'UTC')} AND hour < {three_from:DateTime64(6, 'UTC')})
+                   OR (hour >= {three_to:DateTime64(6, 'UTC')} AND hour < {hours_to:DateTime64(6, 'UTC')}))
               AND (empty({values:Array(String)}) OR value IN {values:Array(String)})
             UNION ALL
             SELECT minute AS at,

@@ -1,9 +1,10 @@
--- Seal [from, to) (whole six-hour blocks, within one month) into the six-hourly rollup, from the
--- sealed hours.
-INSERT INTO span_rollup_6h_dims
+-- Seal [from, to) (whole blocks of {{block_hours}} hours, within one month) into {{table}}, from the
+-- finer sealed tier {{source}}: sums added, quantile states merged. The placeholders are the tier's
+-- own names and size (warehouse/rollups.py), never user input.
+INSERT INTO {{table}}
 SELECT
     project_id,
-    toStartOfInterval(h_hour, INTERVAL 6 HOUR) AS hour,
+    toStartOfInterval(h_hour, INTERVAL {{block_hours}} HOUR) AS hour,
     dimension,
     value,
     operation,
@@ -20,7 +21,7 @@ FROM (
     SELECT project_id, hour AS h_hour, dimension, value, operation, is_root, requests AS h_requests,
            errors AS h_errors, input_tokens AS h_input, output_tokens AS h_output, duration_ms_quantiles AS h_duration,
            ttft_ms_quantiles AS h_ttft, tpot_ms_quantiles AS h_tpot, ingested_at AS h_ingested_at
-    FROM span_rollup_1h_dims
+    FROM {{source}}
     WHERE hour >= {from:DateTime64(6, 'UTC')} AND hour < {to:DateTime64(6, 'UTC')}
 )
 GROUP BY project_id, hour, dimension, value, operation, is_root
