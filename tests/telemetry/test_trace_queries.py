@@ -77,6 +77,20 @@ def test_service_and_status_filters(explore_dataset):
     assert ok and all(r["errors"] == 0 for r in ok)
 
 
+def test_each_row_of_a_page_sums_and_lists_its_whole_trace(explore_dataset):
+    """The page is chosen from totals alone and its rows read again in full: every row's counts,
+    tokens and lists are those of all its spans, in every sort order."""
+    for sort in ("duration", "tokens", "spans", "start"):
+        rows = search(explore_dataset, f"sort={sort}&order=desc&limit=25").rows
+        assert len(rows) == 25
+        for row in rows[:5]:
+            spans = trace_view(explore_dataset.project_id, row["trace_id"])["spans"]
+            assert row["spans"] == len(spans)
+            assert row["input_tokens"] == sum(s["input_tokens"] for s in spans)
+            assert row["trace_services"] == sorted({s["service_name"] for s in spans})
+            assert row["trace_tenants"] == sorted({s["tenant"] for s in spans if s["tenant"]})
+
+
 def test_the_trace_view_has_every_span_a_critical_path_and_a_gpu_lane(explore_dataset):
     row = search(explore_dataset, "attr=gen_ai.provider.name = vllm&sort=spans&limit=25").rows[0]
     view = trace_view(explore_dataset.project_id, row["trace_id"])
