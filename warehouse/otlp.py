@@ -14,7 +14,7 @@ class Signal:
 
 
 SIGNALS = {
-    "traces": Signal("traces", "otlp_traces_in", "TracesEnvelope"),
+    "traces": Signal("traces", "otlp_spans_in", "TracesEnvelope"),
     "metrics": Signal("metrics", "otlp_metrics_in", "MetricsEnvelope"),
     "logs": Signal("logs", "otlp_logs_in", "LogsEnvelope"),
 }

@@ -30,7 +30,7 @@ def poisoned_view(warehouse):
     warehouse.command("CREATE TABLE IF NOT EXISTS poison_sink (x UInt8) ENGINE = Null")
     warehouse.command("CREATE MATERIALIZED VIEW IF NOT EXISTS poison_mv TO poison_sink AS SELECT "
                       "throwIf(arrayExists(rs -> arrayExists(ss -> arrayExists(sp -> sp.name = 'poison', ss.spans), "
-                      "rs.scope_spans), resource_spans), 'poisoned batch') AS x FROM otlp_traces_in")
+                      "rs.scope_spans), resource_spans), 'poisoned batch') AS x FROM otlp_spans_in")
     yield
     warehouse.command("DROP VIEW IF EXISTS poison_mv")
     warehouse.command("DROP TABLE IF EXISTS poison_sink")

@@ -123,6 +123,9 @@ def test_cluster_rendering_routes_materialised_views(cluster_statements):
     views = {s.split()[6]: s for s in cluster_statements if s.startswith("CREATE MATERIALIZED VIEW")}
     # Fed by a Null ingest table: write through the Distributed table so rows are sharded.
     assert " TO spans AS" in views["otlp_traces_mv"] and "ON CLUSTER prod" in views["otlp_traces_mv"]
+    # The two-stage spans view: through a Null stage table, then the Distributed table.
+    assert " TO otlp_spans_stage AS" in views["otlp_spans_stage_mv"] and "FROM otlp_spans_in" in views["otlp_spans_stage_mv"]
+    assert " TO spans AS" in views["otlp_spans_mv"] and "FROM otlp_spans_stage" in views["otlp_spans_mv"]
     # Fed by a MergeTree table: fire on the shard where rows land, read and write locally.
     assert " TO span_rollup_1m_local AS" in views["span_rollup_1m_mv"]
     assert "FROM spans_local" in views["span_rollup_1m_mv"] and "FROM spans\n" not in views["span_rollup_1m_mv"]
@@ -133,7 +136,8 @@ def test_cluster_rendering_puts_functions_and_null_tables_on_the_cluster(cluster
     functions = [s for s in cluster_statements if s.startswith("CREATE FUNCTION")]
     nulls = [s for s in cluster_statements if "ENGINE = Null" in s]
     assert functions and all("ON CLUSTER prod" in s for s in functions)
-    assert len(nulls) == 3 and all("ON CLUSTER prod" in s for s in nulls)
+    # the three signals' ingest tables, the spans' new ingest table and its view's stage
+    assert len(nulls) == 5 and all("ON CLUSTER prod" in s for s in nulls)
 
 
 def test_unknown_template_markers_are_refused():
