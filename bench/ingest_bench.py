@@ -10,6 +10,7 @@ per span), and reports:
   group-committed batch through the Protobuf format and materialised views).
 
 Usage: python bench/ingest_bench.py [--seconds 20] [--clients 96] [--server-cpu 0] [--client-cpu 1]
+                                   [--process serve|ingest]
 """
 
 import argparse
@@ -42,8 +43,8 @@ def manage(env: dict, *args: str) -> str:
                           capture_output=True).stdout.strip()
 
 
-def start_server(env: dict, cpu: int) -> subprocess.Popen:
-    command = ["taskset", "-c", str(cpu), sys.executable, "manage.py", "serve"]
+def start_server(env: dict, cpu: int, process: str = "serve") -> subprocess.Popen:
+    command = ["taskset", "-c", str(cpu), sys.executable, "manage.py", process]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:
         if line.strip() == "READY":
@@ -146,19 +147,22 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=96)
     parser.add_argument("--server-cpu", type=int, default=0)
     parser.add_argument("--client-cpu", type=int, default=1)
+    parser.add_argument("--process", choices=("serve", "ingest"), default="serve",
+                        help="the all-in-one process (workers included) or the ingest-only one")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
     data_dir = tempfile.mkdtemp(prefix="inferops-bench-")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "inferops_site.settings", "INFEROPS_DATA_DIR": data_dir,
            "INFEROPS_SECRET_KEY": "bench", "INFEROPS_WEB_PORT": str(free_port()),
            "INFEROPS_OTLP_HTTP_PORT": str(free_port()), "INFEROPS_OTLP_GRPC_PORT": str(free_port()),
-           "INFEROPS_LOG_LEVEL": "WARNING"}
+           "INFEROPS_LOG_LEVEL": "WARNING", "INFEROPS_DEMO": "0"}
     env.pop("DATABASE_URL", None)
     manage(env, "migrate", "--noinput")
+    manage(env, "migrate_warehouse")  # the ingest-only process does not migrate on start
     manage(env, "create_project", "bench")
     key = manage(env, "create_ingest_key", "--project", "bench")
     payloads = bodies(64)
-    server = start_server(env, args.server_cpu)
+    server = start_server(env, args.server_cpu, args.process)
     try:
         port = int(env["INFEROPS_OTLP_HTTP_PORT"])
         drive(port, key, payloads, 3, 2)  # warm up
@@ -168,7 +172,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(60)
-    report = {"spans_per_request": SPANS_PER_REQUEST, "saturated": saturated, "light_1k_spans_per_s": light,
+    report = {"process": args.process, "spans_per_request": SPANS_PER_REQUEST, "saturated": saturated,
+              "light_1k_spans_per_s": light,
               "components": components(payloads[:16], tempfile.mkdtemp(prefix="inferops-bench-parts-"))}
     shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(report, indent=2))
