@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 class Pending:
     envelope: bytes
     items: int
+    kinds: frozenset[str] = frozenset()  # metrics: the kinds of data points the envelope holds
     future: Future = field(default_factory=Future)
     queued_at: float = field(default_factory=time.monotonic)
 
@@ -61,9 +62,9 @@ class GroupCommitter:
         self._thread.start()
         return self
 
-    def submit(self, envelope: bytes, items: int) -> Future:
+    def submit(self, envelope: bytes, items: int, kinds: frozenset[str] = frozenset()) -> Future:
         """Queue one envelope; the future resolves once its rows are durable in the warehouse."""
-        pending = Pending(envelope, items)
+        pending = Pending(envelope, items, kinds)
         with self._cond:
             if self._stopping:
                 raise Overloaded("the ingest server is shutting down", self.retry_after_s)
@@ -122,7 +123,8 @@ class GroupCommitter:
     def _commit(self, batch: list[Pending]) -> None:
         began = time.perf_counter()
         try:
-            insert_envelopes(self.warehouse, self.signal, b"".join(p.envelope for p in batch))
+            insert_envelopes(self.warehouse, self.signal, b"".join(p.envelope for p in batch),
+                             frozenset().union(*(p.kinds for p in batch)))
         except BadInput as exc:
             if len(batch) == 1:
                 _resolve(batch[0].future, error=BadPayload(f"the warehouse could not parse the request: {exc}"))

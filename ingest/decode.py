@@ -33,6 +33,7 @@ class Decoded:
     accepted: int
     rejected: int
     message: str  # partial-success error_message, '' when everything was accepted
+    kinds: frozenset[str] = frozenset()  # metrics: the kinds of data held (gauge, sum, histogram, ...)
 
 
 def decompress(body: bytes, encoding: str, limit: int) -> bytes:
@@ -96,7 +97,15 @@ def decode(signal: str, data: bytes, encoding: str) -> Decoded:
         payload = request.SerializeToString()
     else:
         payload = data if encoding == "protobuf" else request.SerializeToString()
-    return Decoded(payload=payload, accepted=accepted, rejected=rejected, message=_summary(rejected, messages))
+    kinds = metric_kinds(request) if signal == "metrics" else frozenset()
+    return Decoded(payload=payload, accepted=accepted, rejected=rejected, message=_summary(rejected, messages),
+                   kinds=kinds)
+
+
+def metric_kinds(request) -> frozenset[str]:
+    """Which kinds of data points a metrics request holds: each kind is stored by its own view."""
+    return frozenset(metric.WhichOneof("data") or "" for resource in request.resource_metrics
+                     for scope in resource.scope_metrics for metric in scope.metrics) - {""}
 
 
 def without_unknown_fields(signal: str, payload: bytes) -> bytes:

@@ -83,7 +83,7 @@ class IngestService:
         future = self.committers[signal].submit(
             envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected,
                      redaction=redaction),
-            max(decoded.accepted, 1))
+            max(decoded.accepted, 1), decoded.kinds)
         # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
         await asyncio.shield(asyncio.wrap_future(future))
         await live.committed(project_id, signal, decoded.accepted)

@@ -15,7 +15,7 @@ class Signal:
 
 SIGNALS = {
     "traces": Signal("traces", "otlp_spans_in", "TracesEnvelope"),
-    "metrics": Signal("metrics", "otlp_metrics_in", "MetricsEnvelope"),
+    "metrics": Signal("metrics", "otlp_metric_points_in", "MetricsEnvelope"),
     "logs": Signal("logs", "otlp_logs_in", "LogsEnvelope"),
 }
 
@@ -38,6 +38,19 @@ def insert_settings(signal: str) -> dict[str, str]:
     }
 
 
-def insert_envelopes(warehouse, signal: str, payload: bytes) -> None:
-    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT; raises on any failure."""
-    warehouse.insert_formatted(f"INSERT INTO {SIGNALS[signal].table}", "Protobuf", payload, insert_settings(signal))
+# Metrics have a Null table per kind (schema 0021), because every insert plans every view of its table:
+# a batch goes to the points table (gauges, sums, and the accounting of every request) and to the table
+# of each other kind it holds.
+METRIC_KIND_TABLES = {"histogram": "otlp_metric_histograms_in",
+                      "exponential_histogram": "otlp_metric_exp_histograms_in",
+                      "summary": "otlp_metric_summaries_in"}
+
+
+def insert_envelopes(warehouse, signal: str, payload: bytes, kinds: frozenset[str] = frozenset()) -> None:
+    """Insert length-delimited envelopes (see ingest.envelope), one INSERT per table the signal (and, for
+    metrics, the ``kinds`` of data the envelopes hold) needs; raises on any failure."""
+    tables = [SIGNALS[signal].table]
+    if signal == "metrics":
+        tables += [METRIC_KIND_TABLES[kind] for kind in sorted(kinds) if kind in METRIC_KIND_TABLES]
+    for table in tables:
+        warehouse.insert_formatted(f"INSERT INTO {table}", "Protobuf", payload, insert_settings(signal))

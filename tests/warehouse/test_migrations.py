@@ -136,8 +136,8 @@ def test_cluster_rendering_puts_functions_and_null_tables_on_the_cluster(cluster
     functions = [s for s in cluster_statements if s.startswith("CREATE FUNCTION")]
     nulls = [s for s in cluster_statements if "ENGINE = Null" in s]
     assert functions and all("ON CLUSTER prod" in s for s in functions)
-    # the three signals' ingest tables, the spans' new ingest table and its view's stage
-    assert len(nulls) == 5 and all("ON CLUSTER prod" in s for s in nulls)
+    # the three signals' first ingest tables; spans' new one and its view's stage; one per metric kind
+    assert len(nulls) == 9 and all("ON CLUSTER prod" in s for s in nulls)
 
 
 def test_unknown_template_markers_are_refused():
