@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ingest.errors import BadPayload, Overloaded, StorageUnavailable
 from warehouse import BadInput, WarehouseError
-from warehouse.otlp import insert_envelopes
+from warehouse.otlp import insert_envelopes, insert_tables
 
 logger = logging.getLogger(__name__)
 
@@ -120,30 +120,39 @@ class GroupCommitter:
                 with self._cond:
                     self._pending_bytes -= sum(len(p.envelope) for p in batch)
 
-    def _commit(self, batch: list[Pending]) -> None:
+    def _commit(self, batch: list[Pending], tables: list[str] | None = None, stored: bool = False) -> None:
+        """Insert the batch into each of its tables in turn (one, except for metrics of several kinds);
+        ``stored``: earlier tables already hold the batch's rows."""
+        tables = tables or insert_tables(self.signal, frozenset().union(*(p.kinds for p in batch)))
         began = time.perf_counter()
-        try:
-            insert_envelopes(self.warehouse, self.signal, b"".join(p.envelope for p in batch),
-                             frozenset().union(*(p.kinds for p in batch)))
-        except BadInput as exc:
-            if len(batch) == 1:
-                _resolve(batch[0].future, error=BadPayload(f"the warehouse could not parse the request: {exc}"))
+        payload = b"".join(p.envelope for p in batch)
+        for done, table in enumerate(tables):
+            try:
+                insert_envelopes(self.warehouse, self.signal, payload, table)
+            except BadInput as exc:
+                self._refused(batch, tables[done:], exc, partial=stored or done > 0)
                 return
-            # Some envelope poisoned the batch: bisect, so one bad request costs O(log n) inserts
-            # and fails alone while everything else is committed.
-            logger.warning("batch insert rejected its input; bisecting", extra={"signal": self.signal})
-            middle = len(batch) // 2
-            self._commit(batch[:middle])
-            self._commit(batch[middle:])
-            return
-        except WarehouseError as exc:
-            logger.exception("warehouse insert failed", extra={"signal": self.signal, "envelopes": len(batch)})
-            for pending in batch:
-                _resolve(pending.future, error=StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
-            return
+            except WarehouseError as exc:
+                logger.exception("warehouse insert failed", extra={"signal": self.signal, "envelopes": len(batch)})
+                for pending in batch:
+                    _resolve(pending.future, error=StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
+                return
         self._record(batch, time.perf_counter() - began)
         for pending in batch:
             _resolve(pending.future, result=pending.items)
+
+    def _refused(self, batch: list[Pending], tables: list[str], exc: BadInput, *, partial: bool) -> None:
+        """Some envelope poisoned the batch: bisect over the tables not yet holding the batch, so one bad
+        request costs O(log n) inserts and fails alone while everything else is committed."""
+        if len(batch) == 1:
+            stored = " (its rows of other metric kinds were stored)" if partial else ""
+            _resolve(batch[0].future, error=BadPayload(f"the warehouse could not parse the request{stored}: {exc}",
+                                                       partial=partial))
+            return
+        logger.warning("batch insert rejected its input; bisecting", extra={"signal": self.signal})
+        middle = len(batch) // 2
+        self._commit(batch[:middle], tables, partial)
+        self._commit(batch[middle:], tables, partial)
 
     def _record(self, batch: list[Pending], seconds: float) -> None:
         items = sum(p.items for p in batch)

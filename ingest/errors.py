@@ -22,6 +22,12 @@ class BadPayload(IngestError):
     http_status = 400
     grpc_code = grpc.StatusCode.INVALID_ARGUMENT
 
+    def __init__(self, message: str, *, partial: bool = False):
+        super().__init__(message)
+        # Refused after some of the request's rows were stored (a metrics kind's table took them,
+        # a later one refused): sending it again, even cleaned, would store those twice.
+        self.partial = partial
+
 
 class PayloadTooLarge(IngestError):
     http_status = 413

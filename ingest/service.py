@@ -67,7 +67,10 @@ class IngestService:
             return decoded
         try:
             await self._commit(signal, project_id, decoded)
-        except BadPayload:
+        except BadPayload as exc:
+            if exc.partial:
+                await self._count_rejected_request(signal, project_id)
+                raise
             # The warehouse's parser is stricter than ours about fields OTLP does not define
             # (e.g. unknown groups): drop those and try once more before refusing the request.
             decoded = replace(decoded, payload=without_unknown_fields(signal, decoded.payload))

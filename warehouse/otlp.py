@@ -39,18 +39,21 @@ def insert_settings(signal: str) -> dict[str, str]:
 
 
 # Metrics have a Null table per kind (schema 0021), because every insert plans every view of its table:
-# a batch goes to the points table (gauges, sums, and the accounting of every request) and to the table
-# of each other kind it holds.
+# a batch goes to the table of each kind it holds other than gauges and sums, then to the points table.
 METRIC_KIND_TABLES = {"histogram": "otlp_metric_histograms_in",
                       "exponential_histogram": "otlp_metric_exp_histograms_in",
                       "summary": "otlp_metric_summaries_in"}
 
 
-def insert_envelopes(warehouse, signal: str, payload: bytes, kinds: frozenset[str] = frozenset()) -> None:
-    """Insert length-delimited envelopes (see ingest.envelope), one INSERT per table the signal (and, for
-    metrics, the ``kinds`` of data the envelopes hold) needs; raises on any failure."""
-    tables = [SIGNALS[signal].table]
-    if signal == "metrics":
-        tables += [METRIC_KIND_TABLES[kind] for kind in sorted(kinds) if kind in METRIC_KIND_TABLES]
-    for table in tables:
-        warehouse.insert_formatted(f"INSERT INTO {table}", "Protobuf", payload, insert_settings(signal))
+def insert_tables(signal: str, kinds: frozenset[str] = frozenset()) -> list[str]:
+    """The Null tables a batch is inserted into, in order. The signal's own table comes last: for
+    metrics it also counts every request, so a request is accounted only once all its rows are stored."""
+    kind_tables = [METRIC_KIND_TABLES[k] for k in sorted(kinds) if k in METRIC_KIND_TABLES] if signal == "metrics" else []
+    return [*kind_tables, SIGNALS[signal].table]
+
+
+def insert_envelopes(warehouse, signal: str, payload: bytes, table: str | None = None) -> None:
+    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT into ``table`` (by default
+    the signal's own); raises on any failure."""
+    warehouse.insert_formatted(f"INSERT INTO {table or SIGNALS[signal].table}", "Protobuf", payload,
+                               insert_settings(signal))

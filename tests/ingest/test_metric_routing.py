@@ -61,3 +61,48 @@ def test_every_kind_is_stored_once_alone_together_and_in_shared_batches(ingest_s
         ("b", "summary"), ("c", "explicit"), ("d", "explicit"), ("d", "exponential"), ("d", "summary")]
     metrics = selectors.ingest_accounting(project.pk, *window)[1]
     assert (metrics.signal, metrics.requests, metrics.accepted) == ("metrics", 4, 8)
+
+
+@pytest.fixture
+def poisoned_points(warehouse):
+    # A points view that cannot parse one metric name (an input error, not a storage one) stands in
+    # for data that only a later table's view refuses.
+    warehouse.command("CREATE TABLE IF NOT EXISTS poison_sink (x UInt8) ENGINE = Null")
+    warehouse.command("CREATE MATERIALIZED VIEW IF NOT EXISTS poison_points_mv TO poison_sink AS SELECT "
+                      "toUInt8(if(arrayExists(rm -> arrayExists(sm -> arrayExists(m -> m.name = 'poison', sm.metrics), "
+                      "rm.scope_metrics), resource_metrics), 'poison', '0')) AS x FROM otlp_metric_points_in")
+    yield
+    warehouse.command("DROP VIEW IF EXISTS poison_points_mv")
+    warehouse.command("DROP TABLE IF EXISTS poison_sink")
+
+
+def test_a_request_refused_after_its_other_kinds_were_stored_is_refused_alone_and_nothing_twice(
+        warehouse, project, poisoned_points):
+    """One batch, three requests; the last one's summary is stored (its kind's table comes first) but
+    its points table insert fails. The batch is bisected over the points table only: the other two are
+    stored once, the bad one is refused and marked partial, so the service does not send it again."""
+    from ingest.committer import GroupCommitter
+    from ingest.envelope import envelope
+    from ingest.errors import BadPayload
+
+    poisoned = _request("summary", "gauge", host="c")
+    poisoned.resource_metrics[0].scope_metrics[0].metrics[1].name = "poison"
+    committer = GroupCommitter("metrics", warehouse.writer(), max_items=10_000, max_delay_s=0.01,
+                               max_pending_bytes=10**8)
+    futures = []
+    for request in (_request("gauge", host="a"), _request("gauge", host="b"), poisoned):   # queued: one batch
+        decoded = decode("metrics", request.SerializeToString(), "protobuf")
+        futures.append(committer.submit(envelope(decoded.payload, project.pk, accepted_items=decoded.accepted),
+                                        decoded.accepted, decoded.kinds))
+    committer.start()
+    assert [f.result(timeout=60) for f in futures[:2]] == [1, 1]
+    with pytest.raises(BadPayload) as refused:
+        futures[2].result(timeout=60)
+    assert refused.value.partial and "were stored" in refused.value.message
+    committer.stop()
+    window = (datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1))
+    points = selectors.metric_points_in_window(project.pk, *window).to_dicts()
+    histograms = selectors.histograms_in_window(project.pk, *window).to_dicts()
+    assert sorted((r["host"], r["kind"]) for r in points) == [("a", "gauge"), ("b", "gauge")]
+    assert [(r["host"], r["kind"]) for r in histograms] == [("c", "summary")]
+    assert committer.stats.batches == 2 and committer.stats.envelopes == 2   # the two good halves
