@@ -8,7 +8,8 @@ line. They are templates with a few markers, rendered at apply time:
 
 With a cluster, every ``*MergeTree`` table ``T`` becomes a Replicated ``T_local`` with a
 Distributed ``T`` in front; materialised views that read a MergeTree table read and write the
-``_local`` tables; views fed by the Null ingest tables write through the Distributed table.
+``_local`` tables; views fed by the Null ingest tables write through the Distributed table. A table
+rebuild (copy, ``EXCHANGE TABLES``, drop) swaps and drops the ``_local`` tables on every node.
 Checksums are taken over the template text, so editing an applied file is refused.
 """
 
@@ -82,6 +83,16 @@ def merge_tree_tables(migrations: list[Migration]) -> frozenset[str]:
     return frozenset(names)
 
 
+_DROP_TABLE = re.compile(r"^DROP TABLE IF EXISTS (\w+)", re.I)
+
+
+def stored_tables(migrations: list[Migration]) -> frozenset[str]:
+    """The MergeTree tables that exist once every migration is applied (not those a rebuild dropped)."""
+    dropped = {match.group(1) for migration in migrations for statement in split_statements(migration.text)
+               if (match := _DROP_TABLE.match(statement))}
+    return merge_tree_tables(migrations) - dropped
+
+
 def render(statement: str, ctx: RenderContext) -> list[str]:
     """Render one template statement into the statements to run (more than one on a cluster)."""
     def retention(match: re.Match) -> str:
@@ -126,6 +137,9 @@ def _render_cluster(text: str, ctx: RenderContext) -> list[str]:
     if re.match(r"^ALTER TABLE \w+ ON CLUSTER \w+ MODIFY QUERY\b", text, re.I):
         # A view's new query reads the same (local) sources as its CREATE did.
         return [_local_sources(text, set(re.findall(r"\bFROM\s+(\w+)", text, re.I)) & ctx.merge_tree_tables)]
+    rebuilt = _render_rebuild(text, ctx)
+    if rebuilt:
+        return rebuilt
     altered = re.match(r"^ALTER TABLE (\w+)", text, re.I)
     if altered and altered.group(1) in ctx.merge_tree_tables:
         name = altered.group(1)
@@ -135,6 +149,21 @@ def _render_cluster(text: str, ctx: RenderContext) -> list[str]:
             return [local, re.sub(rf"^ALTER TABLE {name}\b", f"ALTER TABLE {name} ON CLUSTER {ctx.cluster}", text)]
         return [local]
     return [text]
+
+
+def _render_rebuild(text: str, ctx: RenderContext) -> list[str] | None:
+    """A table rebuild's swap, truncate and drop act on every node's local tables (the Distributed
+    fronts address their local tables by name, so swapping the locals swaps the data)."""
+    exchanged = re.match(r"^EXCHANGE TABLES (\w+) AND (\w+)", text, re.I)
+    if exchanged and {exchanged.group(1), exchanged.group(2)} <= ctx.merge_tree_tables:
+        return [re.sub(r"^EXCHANGE TABLES (\w+) AND (\w+)", r"EXCHANGE TABLES \1_local AND \2_local", text)]
+    truncated = re.match(r"^TRUNCATE TABLE (?:IF EXISTS )?(\w+)", text, re.I)
+    if truncated and truncated.group(1) in ctx.merge_tree_tables:
+        return [re.sub(rf"\b{truncated.group(1)}\b", f"{truncated.group(1)}_local", text, count=1)]
+    dropped = _DROP_TABLE.match(text)
+    if dropped and dropped.group(1) in ctx.merge_tree_tables:
+        return [text, re.sub(rf"\b{dropped.group(1)}\b", f"{dropped.group(1)}_local", text, count=1)]
+    return None
 
 
 def _local_sources(text: str, sources: set[str]) -> str:
