@@ -4,19 +4,23 @@ Starts the real ``manage.py serve`` in a fresh data folder (pinned with taskset 
 it from this process (pinned to another CPU) with 512-span agentic-trace requests (~20 attributes
 per span), and reports:
 
-* saturation throughput in acknowledged spans/s and the acknowledgement latency distribution;
 * latency at a light, paced 1k spans/s;
+* an open loop at the target rate (``--rate``, 50k spans/s): requests fall due at that rate whatever
+  the server's pace, as collectors send, and latency counts from when each was due;
+* saturation throughput in acknowledged spans/s (closed loop, ``--clients`` waiting for their
+  acknowledgements) and the acknowledgement latency distribution;
 * where the time goes, from in-process component timings (decode+validate, chDB insert of one
   group-committed batch through the Protobuf format and materialised views).
 
 Usage: python bench/ingest_bench.py [--seconds 20] [--clients 96] [--server-cpu 0] [--client-cpu 1]
-                                   [--process serve|ingest]
+                                   [--process serve|ingest] [--rate 50000]
 """
 
 import argparse
 import http.client
 import json
 import os
+import queue
 import shutil
 import socket
 import statistics
@@ -104,6 +108,51 @@ def drive(port: int, key: str, payloads: list[bytes], seconds: float, clients: i
     }
 
 
+def offer(port: int, key: str, payloads: list[bytes], seconds: float, spans_per_s: float, workers: int = 400) -> dict:
+    """Open loop: requests are due at a fixed rate whatever the server's pace (as collectors send),
+    and each one's latency counts from when it was due, so a slow server cannot hide a backlog."""
+    interval = SPANS_PER_REQUEST / spans_per_s
+    due: queue.Queue = queue.Queue()
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/x-protobuf", "x-inferops-key": key}
+        while (item := due.get()) is not None:
+            index, due_at = item
+            time.sleep(max(0.0, due_at - time.perf_counter()))
+            connection.request("POST", "/v1/traces", payloads[index % len(payloads)], headers)
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                if response.status == 200:
+                    latencies.append(time.perf_counter() - due_at)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    count = int(seconds / interval)
+    for index in range(count):
+        due.put((index, began + index * interval))
+    for _ in threads:
+        due.put(None)
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "offered_spans_per_s": round(spans_per_s), "requests": len(latencies), "errors": errors[0],
+        "spans_per_s": round(len(latencies) * SPANS_PER_REQUEST / elapsed),
+        "latency_ms": {q: round(quantile(latencies, p) * 1000, 1) for q, p in
+                       (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))} if latencies else {},
+    }
+
+
 def quantile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p * len(values)))]
 
@@ -149,6 +198,8 @@ def main() -> None:
     parser.add_argument("--client-cpu", type=int, default=1)
     parser.add_argument("--process", choices=("serve", "ingest"), default="serve",
                         help="the all-in-one process (workers included) or the ingest-only one")
+    parser.add_argument("--rate", type=float, default=50_000,
+                        help="spans/s offered in the open-loop phase (the issue's target rate)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
     data_dir = tempfile.mkdtemp(prefix="inferops-bench-")
@@ -168,12 +219,13 @@ def main() -> None:
         drive(port, key, payloads, 3, 2)  # warm up
         # Light load first: after a saturated phase, background merges would still be competing.
         light = drive(port, key, payloads, args.seconds, 2, interval=1.0)  # 2 × 512 spans/s ≈ 1k spans/s
+        at_rate = offer(port, key, payloads, args.seconds, args.rate)
         saturated = drive(port, key, payloads, args.seconds, args.clients)
     finally:
         server.terminate()
         server.wait(60)
     report = {"process": args.process, "spans_per_request": SPANS_PER_REQUEST, "saturated": saturated,
-              "light_1k_spans_per_s": light,
+              "open_loop_at_rate": at_rate, "light_1k_spans_per_s": light,
               "components": components(payloads[:16], tempfile.mkdtemp(prefix="inferops-bench-parts-"))}
     shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(report, indent=2))

@@ -8,6 +8,7 @@ engine answers.
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 
 import polars as pl
@@ -79,8 +80,10 @@ class Warehouse:
         data = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
         return self.backend.insert_arrow(table, data)
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
-        """Insert bytes the engine parses itself (e.g. OTLP protobuf envelopes); raises on any failure
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes | Sequence[bytes],
+                         settings: dict[str, str]) -> None:
+        """Insert bytes the engine parses itself (e.g. OTLP protobuf envelopes), whole or as a sequence of
+        chunks that follow each other; raises on any failure
         of the parse, a materialised view or the storage, so that nothing is acknowledged wrongly."""
         self.backend.insert_formatted(insert_sql, fmt, payload, settings)
 

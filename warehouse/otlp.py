@@ -1,5 +1,6 @@
 """Raw OTLP inserts: ClickHouse parses the request bytes itself (Protobuf format, envelope schema)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,8 @@ def insert_tables(signal: str, kinds: frozenset[str] = frozenset()) -> list[str]
     return [*kind_tables, SIGNALS[signal].table]
 
 
-def insert_envelopes(warehouse, signal: str, payload: bytes, table: str | None = None) -> None:
-    """Insert length-delimited envelopes (see ingest.envelope) in one INSERT into ``table`` (by default
+def insert_envelopes(warehouse, signal: str, payload: bytes | Sequence[bytes], table: str | None = None) -> None:
+    """Insert length-delimited envelopes (see ingest.envelope; bytes, or a sequence of chunks) in one INSERT into ``table`` (by default
     the signal's own); raises on any failure."""
     warehouse.insert_formatted(f"INSERT INTO {table or SIGNALS[signal].table}", "Protobuf", payload,
                                insert_settings(signal))

@@ -1,6 +1,7 @@
 """Engine backends. Only this package imports chdb or clickhouse_driver, and only lazily."""
 
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 import pyarrow as pa
@@ -26,7 +27,8 @@ class Backend(Protocol):
 
     def insert_arrow(self, table: str, data: pa.Table) -> int: ...
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None: ...
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes | Sequence[bytes],
+                         settings: dict[str, str]) -> None: ...
 
     def new_writer(self) -> "Backend": ...
 

@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,7 +124,8 @@ class ChdbBackend:
         self.insert_formatted(f"INSERT INTO {check_identifier(table)} ({columns})", "ArrowStream", sink.getvalue(), {})
         return data.num_rows
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes | Sequence[bytes],
+                         settings: dict[str, str]) -> None:
         """Insert bytes in ``fmt`` and raise if any row, view or storage step fails.
 
         chDB's streaming inserter reports success even when a materialised view or the storage
@@ -134,7 +136,7 @@ class ChdbBackend:
         handle, path = tempfile.mkstemp(dir=spool, suffix=".bin")
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(payload)
+                file.write(payload) if isinstance(payload, bytes) else file.writelines(payload)
             clause = ""
             if settings:
                 # Setting names are identifiers from code; values are quoted literals.

@@ -10,6 +10,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 
 import pyarrow as pa
 
@@ -77,7 +78,8 @@ class ServerBackend:
         self._execute(f"INSERT INTO {check_identifier(table)} ({columns}) VALUES", values, columnar=True)
         return data.num_rows
 
-    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes, settings: dict[str, str]) -> None:
+    def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes | Sequence[bytes],
+                         settings: dict[str, str]) -> None:
         scheme = "https" if self.config.secure else "http"
         # wait_end_of_query: the status line is sent only once the insert (and its views) finished,
         # so a failure can never hide behind an early 200.
@@ -85,7 +87,8 @@ class ServerBackend:
                  "wait_end_of_query": "1"}
         query.update(settings)
         url = f"{scheme}://{self.config.host}:{self.config.http_port}/?{urllib.parse.urlencode(query)}"
-        request = urllib.request.Request(url, data=payload, method="POST")
+        body = payload if isinstance(payload, bytes) else b"".join(payload)
+        request = urllib.request.Request(url, data=body, method="POST")
         request.add_header("X-ClickHouse-User", self.config.user)
         request.add_header("X-ClickHouse-Key", self.config.password)
         try:
