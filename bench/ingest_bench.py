@@ -114,6 +114,7 @@ def offer(port: int, key: str, payloads: list[bytes], seconds: float, spans_per_
     interval = SPANS_PER_REQUEST / spans_per_s
     due: queue.Queue = queue.Queue()
     latencies: list[float] = []
+    done: list[tuple[float, float]] = []  # (due, acknowledged), seconds from the start
     errors = [0]
     lock = threading.Lock()
 
@@ -129,13 +130,14 @@ def offer(port: int, key: str, payloads: list[bytes], seconds: float, spans_per_
             with lock:
                 if response.status == 200:
                     latencies.append(time.perf_counter() - due_at)
+                    done.append((due_at - began, time.perf_counter() - began))
                 else:
                     errors[0] += 1
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    began = time.perf_counter() + 0.5
     for thread in threads:
         thread.start()
-    began = time.perf_counter()
     count = int(seconds / interval)
     for index in range(count):
         due.put((index, began + index * interval))
@@ -143,11 +145,18 @@ def offer(port: int, key: str, payloads: list[bytes], seconds: float, spans_per_
         due.put(None)
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
     latencies.sort()
+    # Keeping up means acknowledging at the offered rate once past the start, and latency that does
+    # not grow: acknowledgements in the middle of the run per second, and latency early vs late.
+    window = (seconds / 4, seconds)
+    acked = sum(1 for _, at in done if window[0] <= at < window[1])
+    early = sorted(at - due_s for due_s, at in done if due_s < seconds / 3)
+    late = sorted(at - due_s for due_s, at in done if due_s >= 2 * seconds / 3)
     return {
         "offered_spans_per_s": round(spans_per_s), "requests": len(latencies), "errors": errors[0],
-        "spans_per_s": round(len(latencies) * SPANS_PER_REQUEST / elapsed),
+        "spans_per_s": round(acked * SPANS_PER_REQUEST / (window[1] - window[0])),
+        "p50_ms_first_third_vs_last_third": [round(quantile(early, 0.5) * 1000, 1) if early else None,
+                                             round(quantile(late, 0.5) * 1000, 1) if late else None],
         "latency_ms": {q: round(quantile(latencies, p) * 1000, 1) for q, p in
                        (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))} if latencies else {},
     }
