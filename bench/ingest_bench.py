@@ -124,11 +124,16 @@ def offer(port: int, key: str, payloads: list[bytes], seconds: float, spans_per_
         while (item := due.get()) is not None:
             index, due_at = item
             time.sleep(max(0.0, due_at - time.perf_counter()))
-            connection.request("POST", "/v1/traces", payloads[index % len(payloads)], headers)
-            response = connection.getresponse()
-            response.read()
+            try:
+                connection.request("POST", "/v1/traces", payloads[index % len(payloads)], headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):  # counted, and the next request reconnects
+                connection.close()
+                status = 0
             with lock:
-                if response.status == 200:
+                if status == 200:
                     latencies.append(time.perf_counter() - due_at)
                     done.append((due_at - began, time.perf_counter() - began))
                 else:

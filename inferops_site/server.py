@@ -23,14 +23,14 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 def keep_freed_memory() -> None:
     """Request bodies (hundreds of KB) and their decoded messages would each be mapped fresh and
     unmapped again by glibc, whose page faults and zeroing took ~6 % of a saturated ingest core.
-    Serve allocations up to 32 MB (glibc's most) from the heap and keep up to 512 MB freed for reuse;
-    what is in memory stays bounded by the ingest queue and in-flight limits."""
+    Serve allocations up to 32 MB (glibc's most) from the heap and keep up to 128 MB freed (per arena)
+    for reuse; what is in memory stays bounded by the ingest queue and in-flight limits."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: its own defaults stand
         return
     libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 128 << 20)
 
 
 class QuietServer(uvicorn.Server):
@@ -57,7 +57,13 @@ def uvicorn_server(app, sock: socket.socket, http_impl: str = "auto") -> tuple[Q
 
 async def run_until_signalled(servers: list[tuple[QuietServer, socket.socket]], on_stop, on_ready=None,
                               before_stop=None) -> None:
-    """Serve until SIGTERM/SIGINT, then stop servers and await ``on_stop()`` (flushes)."""
+    """The process's serving life (``manage.py serve``, ``ingest``, ``web``): serve until SIGTERM/SIGINT,
+    then stop servers and await ``on_stop()`` (flushes)."""
+    # What start-up built (Django, the apps, the engine bindings) lives as long as the process: frozen,
+    # the collector stops re-walking it on every full collection (~3 % of a saturated ingest core).
+    gc.collect()
+    gc.freeze()
+    keep_freed_memory()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -69,11 +75,6 @@ async def serve_until(stop: asyncio.Event, servers: list[tuple[QuietServer, sock
                       on_ready=None, before_stop=None) -> None:
     """Serve until ``stop`` is set; then await ``before_stop()`` (while the servers still answer),
     stop the servers (they drain in-flight requests) and flush."""
-    # What start-up built (Django, the apps, the engine bindings) lives as long as the process: frozen,
-    # the collector stops re-walking it on every full collection (~3 % of a saturated ingest core).
-    gc.collect()
-    gc.freeze()
-    keep_freed_memory()
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
     if on_ready is not None:
         while not all(server.started for server, _ in servers):

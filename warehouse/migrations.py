@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import logging
 import re
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -106,6 +107,10 @@ def render(statement: str, ctx: RenderContext) -> list[str]:
     text = text.replace("{{on_cluster}}", on_cluster)
     if "{{" in text:
         raise SchemaError(f"unknown template marker in: {text[:120]}")
+    synced = re.match(r"^SYSTEM SYNC REPLICA (\w+)", text, re.I)
+    if synced:
+        # Only replicated (cluster) tables have replicas to wait for.
+        return [re.sub(r"^SYSTEM SYNC REPLICA (\w+)", r"SYSTEM SYNC REPLICA \1_local", text)] if ctx.cluster else []
     if not ctx.cluster:
         return [text]
     return _render_cluster(text, ctx)
@@ -152,14 +157,11 @@ def _render_cluster(text: str, ctx: RenderContext) -> list[str]:
 
 
 def _render_rebuild(text: str, ctx: RenderContext) -> list[str] | None:
-    """A table rebuild's swap, truncate and drop act on every node's local tables (the Distributed
+    """A table rebuild's swap and drops act on every node's local tables (the Distributed
     fronts address their local tables by name, so swapping the locals swaps the data)."""
     exchanged = re.match(r"^EXCHANGE TABLES (\w+) AND (\w+)", text, re.I)
     if exchanged and {exchanged.group(1), exchanged.group(2)} <= ctx.merge_tree_tables:
         return [re.sub(r"^EXCHANGE TABLES (\w+) AND (\w+)", r"EXCHANGE TABLES \1_local AND \2_local", text)]
-    truncated = re.match(r"^TRUNCATE TABLE (?:IF EXISTS )?(\w+)", text, re.I)
-    if truncated and truncated.group(1) in ctx.merge_tree_tables:
-        return [re.sub(rf"\b{truncated.group(1)}\b", f"{truncated.group(1)}_local", text, count=1)]
     dropped = _DROP_TABLE.match(text)
     if dropped and dropped.group(1) in ctx.merge_tree_tables:
         return [text, re.sub(rf"\b{dropped.group(1)}\b", f"{dropped.group(1)}_local", text, count=1)]
@@ -267,17 +269,49 @@ class MigrationRunner:
         with self._file_lock():
             holder = uuid.uuid4().hex
             self._ensure_bookkeeping()
-            self.warehouse.command(
-                "INSERT INTO schema_migration_lock (holder, acquired_at) VALUES ({h:String}, now64(3))", {"h": holder})
+            self._stamp(self.warehouse, holder)
             try:
                 first = self.warehouse.admin_query(
-                    "SELECT holder FROM schema_migration_lock WHERE acquired_at > now64(3) - toIntervalSecond({ttl:UInt32}) "
-                    "ORDER BY acquired_at, holder LIMIT 1", {"ttl": LOCK_TTL_S})
-                if first.is_empty() or first["holder"][0] != holder:
+                    "SELECT holder FROM schema_migration_lock "
+                    "WHERE acquired_at > now64(3) - toIntervalMillisecond({ttl_ms:UInt32}) "
+                    "ORDER BY acquired_at, holder LIMIT 1", {"ttl_ms": int(LOCK_TTL_S * 1000)})
+                if first.is_empty() or first["holder"][0].split(":")[0] != holder:
                     raise SchemaError("another migration run holds the warehouse schema lock; retry when it finishes")
-                yield
+                with self._renewing(holder):
+                    yield
             finally:
-                self.warehouse.command("DELETE FROM schema_migration_lock WHERE holder = {h:String}", {"h": holder})
+                self.warehouse.command("DELETE FROM schema_migration_lock WHERE startsWith(holder, {h:String})",
+                                       {"h": holder})
+
+    @staticmethod
+    def _stamp(warehouse: Warehouse, holder: str) -> None:
+        warehouse.command("INSERT INTO schema_migration_lock (holder, acquired_at) VALUES ({h:String}, now64(3))",
+                          {"h": holder})
+
+    @contextmanager
+    def _renewing(self, holder: str):
+        """Keep the lock live while the run lasts: one statement (a table rebuild's copy) can outlast
+        LOCK_TTL_S. Renewals are rows of their own (holder:n), so the run keeps its place in line."""
+        stop = threading.Event()
+        writer = self.warehouse.writer()
+
+        def renew() -> None:
+            renewal = 0
+            while not stop.wait(LOCK_TTL_S / 4):
+                renewal += 1
+                try:
+                    self._stamp(writer, f"{holder}:{renewal}")
+                except Exception:  # noqa: BLE001 - the next renewal tries again; the run itself goes on
+                    logger.exception("could not renew the warehouse schema lock")
+
+        thread = threading.Thread(target=renew, name="migration-lock", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            writer.close()
 
     @contextmanager
     def _file_lock(self):

@@ -1,6 +1,7 @@
 """The migration runner: checksums, edited history refused, lock, dry run, retention, cluster rendering."""
 
 import shutil
+import time
 
 import pytest
 
@@ -82,6 +83,20 @@ def test_a_held_lock_refuses_a_second_run(warehouse):
         warehouse.command("DELETE FROM schema_migration_lock WHERE holder = 'other-run'")
 
 
+def test_the_lock_stays_held_while_a_long_run_outlasts_its_ttl(warehouse, monkeypatch):
+    monkeypatch.setattr("warehouse.migrations.LOCK_TTL_S", 0.4)
+    runner = _runner(warehouse, SCHEMA_DIR)
+    with runner._lock():
+        time.sleep(1.2)  # three times the TTL: the first stamp has long expired
+        live = warehouse.admin_query("SELECT groupUniqArray(splitByChar(':', holder)[1]) AS holders "
+                                     "FROM schema_migration_lock WHERE acquired_at > now64(3) - toIntervalMillisecond(400)")
+        assert len(live["holders"][0]) == 1
+        with pytest.raises(SchemaError, match="holds the warehouse schema lock"):
+            with _runner(warehouse, SCHEMA_DIR)._lock():
+                pass
+    assert warehouse.admin_query("SELECT count() FROM schema_migration_lock").item() == 0
+
+
 def test_retention_settings_become_ttls_only_when_changed(warehouse, settings):
     runner = MigrationRunner(warehouse, cluster="", retention_days={**settings.RETENTION_DAYS, "traces": 9})
     try:
@@ -160,20 +175,24 @@ def test_ingest_inserts_wait_for_shards():
 
 
 def test_cluster_rendering_of_a_table_rebuild(cluster_statements):
-    """0022: the copy is made and swapped on every node's local tables; the copy goes through the
-    Distributed tables and must reach the shards before the swap."""
-    rebuild = [s for s in cluster_statements if "spans_reordered" in s]
-    assert rebuild[0].startswith("CREATE TABLE IF NOT EXISTS spans_reordered_local ON CLUSTER prod")
-    assert "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/spans_reordered_local'" in rebuild[0]
-    assert rebuild[1].startswith("CREATE TABLE IF NOT EXISTS spans_reordered ON CLUSTER prod AS spans_reordered_local")
-    assert rebuild[2:] == [
-        "TRUNCATE TABLE IF EXISTS spans_reordered_local ON CLUSTER prod",
-        "INSERT INTO spans_reordered SELECT * FROM spans\n"
-        "SETTINGS distributed_foreground_insert = 1, throw_on_max_partitions_per_insert_block = 0",
+    """0022: the copy is made and swapped on every node's local tables after every replica caught up;
+    the copy goes through the Distributed tables and must reach the shards before the swap."""
+    start = cluster_statements.index("DROP TABLE IF EXISTS spans_reordered ON CLUSTER prod SYNC")
+    rebuild = cluster_statements[start:start + 9]
+    assert rebuild[1] == "DROP TABLE IF EXISTS spans_reordered_local ON CLUSTER prod SYNC"
+    assert rebuild[2].startswith("CREATE TABLE IF NOT EXISTS spans_reordered_local ON CLUSTER prod")
+    assert "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/spans_reordered_local'" in rebuild[2]
+    assert rebuild[3].startswith("CREATE TABLE IF NOT EXISTS spans_reordered ON CLUSTER prod AS spans_reordered_local")
+    assert rebuild[4:] == [
+        "SYSTEM SYNC REPLICA spans_local ON CLUSTER prod",
+        "INSERT INTO spans_reordered SELECT * FROM spans\nSETTINGS distributed_foreground_insert = 1, "
+        "throw_on_max_partitions_per_insert_block = 0, insert_deduplicate = 0",
         "EXCHANGE TABLES spans_local AND spans_reordered_local ON CLUSTER prod",
         "DROP TABLE IF EXISTS spans_reordered ON CLUSTER prod",
         "DROP TABLE IF EXISTS spans_reordered_local ON CLUSTER prod",
     ]
+    # Without a cluster there are no replicas to wait for.
+    assert render("SYSTEM SYNC REPLICA spans {{on_cluster}}", RenderContext("", RETENTION, frozenset({"spans"}))) == []
 
 
 def test_cluster_rendering_of_added_columns_and_new_view_queries(cluster_statements):

@@ -26,13 +26,17 @@ def _ingest(warehouse, project_id: int, spans: int) -> None:
     insert_envelopes(warehouse, "traces", envelope(decoded.payload, project_id, accepted_items=decoded.accepted))
 
 
-def _rebuild(warehouse, settings) -> None:
+def _rebuild(warehouse, settings, stop_after: str = "") -> None:
+    """Apply 0022's statements; with ``stop_after``, stop after the first one starting with it (a run
+    that failed there)."""
     migrations = discover()
     rebuild = next(m for m in migrations if m.name == "spans_by_minute")
     ctx = RenderContext("", settings.RETENTION_DAYS, merge_tree_tables(migrations))
     for statement in split_statements(rebuild.text):
         for rendered in render(statement, ctx):
             warehouse.command(rendered)
+        if stop_after and statement.startswith(stop_after):
+            return
 
 
 def _read(warehouse, sql: str, project_id: int) -> dict:
@@ -58,3 +62,19 @@ def test_the_rebuild_keeps_every_span_counts_nothing_twice_and_the_views_follow(
     assert _read(warehouse, FINGERPRINT, project_id)["rows"] == 64
     assert _read(warehouse, SUMMARIES, project_id)["spans"] == 64
     assert _read(warehouse, ROLLUP, project_id)["requests"] == 64
+
+
+@pytest.mark.parametrize("failed_after", ["CREATE TABLE", "INSERT INTO", "EXCHANGE TABLES"])
+def test_a_rerun_after_a_failed_run_ends_in_the_new_order_with_every_span_once(warehouse, settings, failed_after):
+    project_id = 10**12 + uuid.uuid4().int % 10**9
+    _ingest(warehouse, project_id, 16)
+    before = _read(warehouse, FINGERPRINT, project_id)
+
+    _rebuild(warehouse, settings, stop_after=failed_after)  # the run that failed after this step
+    _rebuild(warehouse, settings)  # the rerun
+
+    assert _read(warehouse, FINGERPRINT, project_id) == before
+    key = warehouse.admin_query("SELECT sorting_key FROM system.tables WHERE name = 'spans' "
+                                "AND database = currentDatabase()").item()
+    assert key == "project_id, toStartOfMinute(timestamp), service_name"
+    assert warehouse.admin_query("EXISTS TABLE spans_reordered").item() == 0

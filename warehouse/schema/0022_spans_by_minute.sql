@@ -8,9 +8,13 @@
 -- with the trace_id bloom filter, as before.
 --
 -- A table's sort key cannot be shortened in place, so the table is rebuilt: a copy is made in the new
--- order and swapped in by name (the views writing to and reading from spans follow the name). A rerun
--- after a failure starts the copy over. On a distributed deployment, stop the ingest processes while
--- this runs: spans they store during the copy would stay in the old table, which is dropped.
+-- order and swapped in by name (the views writing to and reading from spans follow the name). It needs
+-- the table's size again in free disk while it runs. A rerun after a failure at any step starts over
+-- from whatever spans is then (the old table, or the new one if the swap happened) and ends with the
+-- new order. On a distributed deployment, stop the ingest processes while this runs: spans they store
+-- during the copy would stay in the old table, which is dropped.
+DROP TABLE IF EXISTS spans_reordered {{on_cluster}} SYNC;
+
 CREATE TABLE IF NOT EXISTS spans_reordered {{on_cluster}} (
     project_id UInt64,
     timestamp DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -65,13 +69,14 @@ ORDER BY (project_id, toStartOfMinute(timestamp), service_name)
 TTL greatest(toDateTime(timestamp), ingested_at) + toIntervalDay({{retention_days:traces}})
 SETTINGS index_granularity = 8192, min_bytes_for_wide_part = 104857600, ttl_only_drop_parts = 1;
 
-TRUNCATE TABLE IF EXISTS spans_reordered {{on_cluster}};
+-- On a cluster the copy reads one replica of each shard: let every replica catch up first.
+SYSTEM SYNC REPLICA spans {{on_cluster}};
 
 -- Nothing reads from spans_reordered, so the copy fires no view (summaries and rollups already hold
 -- these spans). On a cluster the rows go through the Distributed tables and must reach the shards
--- before the swap.
+-- before the swap, and a rerun's blocks must not be taken for duplicates of a failed run's.
 INSERT INTO spans_reordered SELECT * FROM spans
-SETTINGS distributed_foreground_insert = 1, throw_on_max_partitions_per_insert_block = 0;
+SETTINGS distributed_foreground_insert = 1, throw_on_max_partitions_per_insert_block = 0, insert_deduplicate = 0;
 
 EXCHANGE TABLES spans AND spans_reordered {{on_cluster}};
 
