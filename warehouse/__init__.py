@@ -83,8 +83,8 @@ class Warehouse:
     def insert_formatted(self, insert_sql: str, fmt: str, payload: bytes | Sequence[bytes],
                          settings: dict[str, str]) -> None:
         """Insert bytes the engine parses itself (e.g. OTLP protobuf envelopes), whole or as a sequence of
-        chunks that follow each other; raises on any failure
-        of the parse, a materialised view or the storage, so that nothing is acknowledged wrongly."""
+        chunks that follow each other; raises on any failure of the parse, a materialised view or the
+        storage, so that nothing is acknowledged wrongly."""
         self.backend.insert_formatted(insert_sql, fmt, payload, settings)
 
     def writer(self) -> "Warehouse":
