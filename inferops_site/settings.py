@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 
-from inferops_site.env import env_bool, env_float, env_int, env_list, env_str
+from inferops_site.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("INFEROPS_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -213,6 +213,13 @@ INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, mi
 INGEST_MAX_PENDING_BYTES = env_int("INFEROPS_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024, minimum=1)
 INGEST_MAX_INFLIGHT_BYTES = env_int("INFEROPS_INGEST_MAX_INFLIGHT_BYTES", 512 * 1024 * 1024, minimum=1)
 INGEST_RETRY_AFTER_S = env_int("INFEROPS_INGEST_RETRY_AFTER_S", 2, minimum=1)
+# When a request is answered: "logged" once its envelope is synced to the ingest log on local disk
+# (about a millisecond; rows reach ClickHouse moments later, and a restart replays what had not),
+# or "stored" once its rows are in ClickHouse (read-your-writes, at the cost of an insert's latency).
+INGEST_ACK = env_choice("INFEROPS_INGEST_ACK", "logged", ("logged", "stored"))
+# The ingest log's folder. Each ingest process takes a free numbered slot in it (slot-0, slot-1, …),
+# so replicas can share one volume, and a replacement process replays what a dead one left.
+INGEST_LOG_DIR = Path(env_str("INFEROPS_INGEST_LOG_DIR", str(DATA_DIR / "ingest-log"))).resolve()
 
 # --- Celery and Channels --------------------------------------------------------------------
 # Embedded mode: in-process broker and channel layer; distributed mode: Redis.

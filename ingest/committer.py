@@ -6,17 +6,25 @@ runs, new requests queue up and form the next batch, so under load batches grow 
 time on their own; ``max_delay_s`` is only how long an idle writer lingers for company. The
 queue is bounded in bytes: past the bound, requests are refused (503 + Retry-After), never
 queued without limit.
+
+``GroupCommitter`` answers a request once its rows are stored in the warehouse. ``LoggedCommitter``
+answers once its envelope is synced to the ingest log (ingest/wal.py) and stores it afterwards: the
+answer no longer waits for the insert, whose size is then free to grow, and a warehouse outage is
+ridden out (retried) instead of refusing data, up to the same bound.
 """
 
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ingest.envelope import envelope as accounting_envelope
 from ingest.errors import BadPayload, Overloaded, StorageUnavailable
-from warehouse import BadInput, WarehouseError
+from ingest.wal import IngestLog, LogError, Position
+from warehouse import BadInput, BadQuery, ResourceLimit, WarehouseError, WarehouseUnavailable
 from warehouse.otlp import insert_envelopes, insert_tables
 
 logger = logging.getLogger(__name__)
@@ -27,8 +35,17 @@ class Pending:
     envelope: bytes
     items: int
     kinds: frozenset[str] = frozenset()  # metrics: the kinds of data points the envelope holds
-    future: Future = field(default_factory=Future)
+    future: Future = field(default_factory=Future)  # the acknowledgement
+    stored_future: Future | None = None  # resolved once the rows are in the warehouse, if not ``future``
+    project_id: int = 0
+    repair: Callable[[bytes], bytes] | None = None  # a second chance for an envelope the warehouse refuses
+    position: Position | None = None  # where it ends in the ingest log
     queued_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def stored(self) -> Future:
+        """Resolved once the rows are in the warehouse."""
+        return self.stored_future or self.future
 
 
 @dataclass
@@ -42,6 +59,9 @@ class CommitterStats:
 
 
 class GroupCommitter:
+    # Failures that mean the input cannot be stored as it is: the batch is bisected to find it.
+    REFUSALS: tuple[type[WarehouseError], ...] = (BadInput,)
+
     def __init__(self, signal: str, warehouse, *, max_items: int, max_delay_s: float, max_pending_bytes: int,
                  retry_after_s: int = 2):
         self.signal = signal
@@ -62,33 +82,47 @@ class GroupCommitter:
         self._thread.start()
         return self
 
-    def submit(self, envelope: bytes, items: int, kinds: frozenset[str] = frozenset()) -> Future:
-        """Queue one envelope; the future resolves once its rows are durable in the warehouse."""
-        pending = Pending(envelope, items, kinds)
+    def submit(self, envelope: bytes, items: int, kinds: frozenset[str] = frozenset(), *, project_id: int = 0,
+               repair: Callable[[bytes], bytes] | None = None) -> Pending:
+        """Queue one envelope; its ``future`` resolves once it is durable, ``stored`` once it is in the
+        warehouse."""
+        pending = self._pending(envelope, items, kinds, project_id, repair)
         with self._cond:
             if self._stopping:
                 raise Overloaded("the ingest server is shutting down", self.retry_after_s)
-            if self._pending_bytes + len(envelope) > self.max_pending_bytes and self._queue:
+            if self._pending_bytes + len(envelope) > self.max_pending_bytes and self._pending_bytes:
                 self.stats.refused += 1
                 raise Overloaded(f"ingest queue is full ({self._pending_bytes} bytes waiting); retry later",
                                  self.retry_after_s)
-            self._queue.append(pending)
             self._pending_bytes += len(envelope)
-            self._queued_items += items
-            self._cond.notify()
-        return pending.future
+            self._enqueue(pending)
+            self._cond.notify_all()
+        return pending
+
+    def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
+                 repair: Callable[[bytes], bytes] | None) -> Pending:
+        return Pending(envelope, items, kinds, project_id=project_id, repair=repair)
+
+    def _enqueue(self, pending: Pending) -> None:
+        """Called with the lock held: hand the request to the writer thread."""
+        self._queue.append(pending)
+        self._queued_items += pending.items
 
     def stop(self, timeout: float = 60.0) -> None:
         """Flush everything already queued, then stop the writer thread."""
         with self._cond:
             self._stopping = True
-            self._cond.notify()
+            self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def _drained(self) -> bool:
+        """Called with the lock held, the queue empty: nothing more will come."""
+        return self._stopping
+
     def _take_batch(self) -> list[Pending]:
         with self._cond:
-            while not self._queue and not self._stopping:
+            while not self._queue and not self._drained():
                 self._cond.wait()
             if not self._queue:
                 return []
@@ -111,48 +145,61 @@ class GroupCommitter:
             if not batch:
                 return
             try:
-                self._commit(batch)
+                self._store(batch)
             except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
                 logger.exception("group commit failed unexpectedly", extra={"signal": self.signal})
                 for pending in batch:
-                    _resolve(pending.future, error=StorageUnavailable(f"storage error: {exc}", self.retry_after_s))
+                    _resolve(pending.stored, error=StorageUnavailable(f"storage error: {exc}", self.retry_after_s))
             finally:
-                with self._cond:
-                    self._pending_bytes -= sum(len(p.envelope) for p in batch)
+                self._release(batch)
+
+    def _release(self, batch: Sequence[Pending]) -> None:
+        with self._cond:
+            self._pending_bytes -= sum(len(p.envelope) for p in batch)
+
+    def _store(self, batch: list[Pending]) -> None:
+        try:
+            self._commit(batch)
+        except WarehouseError as exc:
+            logger.exception("warehouse insert failed", extra={"signal": self.signal, "envelopes": len(batch)})
+            for pending in batch:
+                _resolve(pending.stored, error=StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
 
     def _commit(self, batch: list[Pending], tables: list[str] | None = None, stored: bool = False) -> None:
         """Insert the batch into each of its tables in turn (one, except for metrics of several kinds);
-        ``stored``: earlier tables already hold the batch's rows."""
+        ``stored``: earlier tables already hold the batch's rows. Raises WarehouseError when the
+        warehouse fails (rather than refusing the input)."""
         tables = tables or insert_tables(self.signal, frozenset().union(*(p.kinds for p in batch)))
         began = time.perf_counter()
         payload = [p.envelope for p in batch]  # written out in turn: no tens-of-MB join per batch
         for done, table in enumerate(tables):
             try:
-                insert_envelopes(self.warehouse, self.signal, payload, table)
-            except BadInput as exc:
+                self._insert(payload, table)
+            except self.REFUSALS as exc:
                 self._refused(batch, tables[done:], exc, partial=stored or done > 0)
-                return
-            except WarehouseError as exc:
-                logger.exception("warehouse insert failed", extra={"signal": self.signal, "envelopes": len(batch)})
-                for pending in batch:
-                    _resolve(pending.future, error=StorageUnavailable(f"storage unavailable: {exc}", self.retry_after_s))
                 return
         self._record(batch, time.perf_counter() - began)
         for pending in batch:
-            _resolve(pending.future, result=pending.items)
+            _resolve(pending.stored, result=pending.items)
 
-    def _refused(self, batch: list[Pending], tables: list[str], exc: BadInput, *, partial: bool) -> None:
+    def _insert(self, payload: list[bytes], table: str) -> None:
+        insert_envelopes(self.warehouse, self.signal, payload, table)
+
+    def _refused(self, batch: list[Pending], tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
         """Some envelope poisoned the batch: bisect over the tables not yet holding the batch, so one bad
         request costs O(log n) inserts and fails alone while everything else is committed."""
         if len(batch) == 1:
-            stored = " (its rows of other metric kinds were stored)" if partial else ""
-            _resolve(batch[0].future, error=BadPayload(f"the warehouse could not parse the request{stored}: {exc}",
-                                                       partial=partial))
+            self._poisoned(batch[0], tables, exc, partial=partial)
             return
         logger.warning("batch insert rejected its input; bisecting", extra={"signal": self.signal})
         middle = len(batch) // 2
         self._commit(batch[:middle], tables, partial)
         self._commit(batch[middle:], tables, partial)
+
+    def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
+        stored = " (its rows of other metric kinds were stored)" if partial else ""
+        _resolve(pending.stored, error=BadPayload(f"the warehouse could not parse the request{stored}: {exc}",
+                                                  partial=partial))
 
     def _record(self, batch: list[Pending], seconds: float) -> None:
         items = sum(p.items for p in batch)
@@ -163,9 +210,153 @@ class GroupCommitter:
         self.stats.max_batch_items = max(self.stats.max_batch_items, items)
 
 
+class LoggedCommitter(GroupCommitter):
+    """Acknowledges a request once its envelope is synced to the ingest log, then stores it.
+
+    A log thread appends whatever arrived while it last synced (one write and one fdatasync for
+    them all), answers those requests and queues them for the writer thread, which inserts, then
+    checkpoints the log. At start, what the log holds past its checkpoint is queued first. Warehouse
+    failures are retried with backoff (the bound on queued bytes refuses new requests meanwhile);
+    an envelope the warehouse refuses outright is set aside in ``rejected/`` and counted as rejected.
+    """
+
+    RETRY_FIRST_S = 0.5
+    RETRY_MAX_S = 30.0
+    # Already acknowledged, so an insert that can never succeed must not hold up the log: a query
+    # error or a memory limit is bisected like bad input, down to the one envelope that causes it.
+    REFUSALS = (BadInput, BadQuery, ResourceLimit)
+
+    def __init__(self, signal: str, warehouse, log: IngestLog, *, stop_retrying_s: float = 30.0, **kwargs):
+        super().__init__(signal, warehouse, **kwargs)
+        self.log = log
+        self.stop_retrying_s = stop_retrying_s
+        self.replayed = 0
+        self._incoming: deque[Pending] = deque()
+        self._log_thread = threading.Thread(target=self._log_run, name=f"log-{signal}", daemon=True)
+        self._stopped = threading.Event()
+        self._log_done = False
+        self._abandoned = False  # shutting down with the warehouse down: nothing more is checkpointed
+
+    def start(self) -> "LoggedCommitter":
+        for record in self.log.unstored():
+            pending = Pending(record.envelope, record.items, record.kinds, position=record.position)
+            _resolve(pending.future, result=record.items)
+            self._pending_bytes += len(record.envelope)
+            super()._enqueue(pending)
+            self.replayed += 1
+        if self.replayed:
+            logger.info("replaying the ingest log", extra={"signal": self.signal, "envelopes": self.replayed})
+        self._log_thread.start()
+        super().start()
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._stopped.set()
+        self._log_thread.join(timeout)
+        super().stop(timeout)
+        self.log.close()
+
+    def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
+                 repair: Callable[[bytes], bytes] | None) -> Pending:
+        return Pending(envelope, items, kinds, stored_future=Future(), project_id=project_id, repair=repair)
+
+    def _enqueue(self, pending: Pending) -> None:
+        self._incoming.append(pending)
+
+    def _drained(self) -> bool:
+        return self._log_done
+
+    def _log_run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._incoming and not self._stopping:
+                    self._cond.wait()
+                if not self._incoming:
+                    self._log_done = True
+                    self._cond.notify_all()  # the writer may be waiting for the last of the log
+                    return
+                group = list(self._incoming)
+                self._incoming.clear()
+            try:
+                positions = self.log.append([(p.envelope, p.items, p.kinds) for p in group])
+            except LogError as exc:
+                logger.exception("ingest log append failed", extra={"signal": self.signal})
+                for pending in group:
+                    _resolve(pending.future, error=StorageUnavailable(str(exc), self.retry_after_s))
+                    _resolve(pending.stored, error=StorageUnavailable(str(exc), self.retry_after_s))
+                self._release(group)
+                continue
+            for pending, position in zip(group, positions, strict=True):
+                pending.position = position
+                _resolve(pending.future, result=pending.items)
+            with self._cond:
+                for pending in group:
+                    super()._enqueue(pending)
+                self._cond.notify_all()
+
+    def _store(self, batch: list[Pending]) -> None:
+        if self._abandoned:
+            return
+        try:
+            self._commit(batch)
+        except WarehouseError as exc:  # only when stopping with the warehouse still down
+            # A later batch's checkpoint would cover this one: none is written from now on.
+            self._abandoned = True
+            logger.error("warehouse unavailable at shutdown; the ingest log keeps what is not stored for the "
+                         "next start", extra={"signal": self.signal, "envelopes": len(batch), "error": str(exc)})
+            return
+        positions = [p.position for p in batch if p.position is not None]
+        if positions:
+            self.log.checkpoint(max(positions))
+
+    def _insert(self, payload: list[bytes], table: str) -> None:
+        delay = self.RETRY_FIRST_S
+        give_up_at = None
+        while True:
+            try:
+                return super()._insert(payload, table)
+            except WarehouseUnavailable as exc:
+                if self._stopping:
+                    give_up_at = give_up_at or time.monotonic() + self.stop_retrying_s
+                    if time.monotonic() >= give_up_at:
+                        raise
+                logger.warning("warehouse insert failed; retrying", extra={"signal": self.signal, "error": str(exc),
+                                                                         "retry_in_s": delay})
+                self._stopped.wait(delay)
+                delay = min(delay * 2, self.RETRY_MAX_S)
+
+    def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
+        """Already acknowledged, so never dropped: repaired once if the service can, else set aside."""
+        if pending.repair is not None:
+            self._commit([replace(pending, envelope=pending.repair(pending.envelope), repair=None)], tables, partial)
+            return
+        self._set_aside(pending, exc)
+        if pending.project_id and pending.items:
+            try:
+                self._insert([accounting_envelope(b"", pending.project_id, rejected_items=pending.items)],
+                             insert_tables(self.signal)[-1])
+            except WarehouseError:
+                logger.exception("rejected items not counted", extra={"project_id": pending.project_id})
+        super()._poisoned(pending, tables, exc, partial=partial)
+
+    def _set_aside(self, pending: Pending, exc: WarehouseError) -> None:
+        folder = self.log.directory / "rejected"
+        folder.mkdir(exist_ok=True)
+        where = pending.position or Position(0, 0)
+        path = folder / f"{where.segment:020d}-{where.offset}.envelope"
+        path.write_bytes(pending.envelope)
+        logger.error("the warehouse refused an acknowledged envelope; set aside",
+                     extra={"signal": self.signal, "project_id": pending.project_id, "items": pending.items,
+                            "path": str(path), "error": str(exc)})
+
+
 def _resolve(future: Future, *, result: int | None = None, error: BaseException | None = None) -> None:
-    """Settle a request's future unless its caller already gave up (a cancelled gRPC call)."""
-    if not future.set_running_or_notify_cancel():
+    """Settle a request's future unless its caller already gave up (a cancelled gRPC call) or it is
+    settled already (a batch that failed after part of it was stored)."""
+    if future.done() or not future.set_running_or_notify_cancel():
         return
     if error is not None:
         future.set_exception(error)

@@ -61,3 +61,11 @@ def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, 
         redaction,
     ))
     return _varint(len(body)) + body
+
+
+def request_bytes(envelope_bytes: bytes, request_length: int) -> bytes:
+    """The request an envelope wraps, given its length (the envelope's fields follow it)."""
+    start = 1
+    while envelope_bytes[start - 1] & 0x80:  # skip the length prefix (a varint)
+        start += 1
+    return envelope_bytes[start:start + request_length]

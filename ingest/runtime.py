@@ -6,10 +6,11 @@ from typing import Any
 
 from django.conf import settings
 
-from ingest.committer import GroupCommitter
+from ingest.committer import GroupCommitter, LoggedCommitter
 from ingest.grpc_server import build_server
 from ingest.http_app import OtlpHttpApp
 from ingest.service import ByteBudget, IngestService
+from ingest.wal import IngestLog, Slot
 from warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -18,15 +19,13 @@ logger = logging.getLogger(__name__)
 class IngestRuntime:
     """Committers (one writer session per signal), the service, and the HTTP and gRPC receivers."""
 
-    def __init__(self, warehouse: Warehouse):
-        self.committers = {
-            signal: GroupCommitter(
-                signal, warehouse.writer(),
-                max_items=settings.INGEST_BATCH_MAX_ITEMS,
-                max_delay_s=settings.INGEST_BATCH_MAX_DELAY_MS / 1000,
-                max_pending_bytes=settings.INGEST_MAX_PENDING_BYTES,
-                retry_after_s=settings.INGEST_RETRY_AFTER_S,
-            )
+    def __init__(self, warehouse: Warehouse, ack: str | None = None):
+        limits = {"max_items": settings.INGEST_BATCH_MAX_ITEMS, "max_delay_s": settings.INGEST_BATCH_MAX_DELAY_MS / 1000,
+                  "max_pending_bytes": settings.INGEST_MAX_PENDING_BYTES, "retry_after_s": settings.INGEST_RETRY_AFTER_S}
+        self.slot = Slot(settings.INGEST_LOG_DIR) if (ack or settings.INGEST_ACK) == "logged" else None
+        self.committers: dict[str, GroupCommitter] = {
+            signal: (LoggedCommitter(signal, warehouse.writer(), IngestLog(self.slot.path / signal), **limits)
+                     if self.slot else GroupCommitter(signal, warehouse.writer(), **limits))
             for signal in ("traces", "metrics", "logs")
         }
         inflight = ByteBudget(settings.INGEST_MAX_INFLIGHT_BYTES, settings.INGEST_RETRY_AFTER_S)
@@ -55,4 +54,6 @@ class IngestRuntime:
         for committer in self.committers.values():
             committer.stop()
             committer.warehouse.close()
+        if self.slot:
+            self.slot.release()
         logger.info("ingest flushed", extra={s: c.stats.items for s, c in self.committers.items()})

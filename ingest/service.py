@@ -2,13 +2,16 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
+from functools import partial
 
 from apps.telemetry import live
 from ingest import auth
 from ingest.committer import GroupCommitter
 from ingest.decode import Decoded, decode, decompress, without_unknown_fields
-from ingest.envelope import envelope
+from ingest.envelope import envelope, request_bytes
 from ingest.errors import BadPayload, IngestError, Overloaded, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
@@ -83,13 +86,18 @@ class IngestService:
 
     async def _commit(self, signal: str, project_id: int, decoded: Decoded) -> None:
         redaction = auth.redaction(project_id) if signal in ("traces", "logs") else b""
-        future = self.committers[signal].submit(
-            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected,
-                     redaction=redaction),
-            max(decoded.accepted, 1), decoded.kinds)
+        wrap = partial(envelope, project_id=project_id, accepted_items=decoded.accepted,
+                       rejected_items=decoded.rejected, redaction=redaction)
+        pending = self.committers[signal].submit(
+            wrap(decoded.payload), max(decoded.accepted, 1), decoded.kinds, project_id=project_id,
+            repair=partial(_repaired, signal, wrap, len(decoded.payload)))
         # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
-        await asyncio.shield(asyncio.wrap_future(future))
-        await live.committed(project_id, signal, decoded.accepted)
+        await asyncio.shield(asyncio.wrap_future(pending.future))
+        if pending.stored is pending.future:
+            await live.committed(project_id, signal, decoded.accepted)
+        else:  # acknowledged from the ingest log: pages hear of the rows once they can read them
+            loop = asyncio.get_running_loop()
+            pending.stored.add_done_callback(partial(_announce, loop, project_id, signal, decoded.accepted))
 
     def _decode(self, signal: str, body: bytes, encoding: str, content_encoding: str) -> Decoded:
         return decode(signal, decompress(body, content_encoding, self.max_body_bytes), encoding)
@@ -98,10 +106,21 @@ class IngestService:
         # Counted before answering so the accounting API agrees with what clients saw; under
         # overload the count is dropped rather than competing with data for the queue.
         try:
-            future = self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0)
-            await asyncio.shield(asyncio.wrap_future(future))
+            pending = self.committers[signal].submit(envelope(b"", project_id, rejected_requests=1), 0)
+            await asyncio.shield(asyncio.wrap_future(pending.future))
         except Overloaded:
             logger.warning("rejected-request count dropped", extra={"project_id": project_id, "signal": signal})
+
+
+def _repaired(signal: str, wrap: Callable[[bytes], bytes], request_length: int, stored_envelope: bytes) -> bytes:
+    """The envelope again without fields OTLP does not define: the warehouse's parser is stricter
+    about them (e.g. unknown groups) than ours."""
+    return wrap(without_unknown_fields(signal, request_bytes(stored_envelope, request_length)))
+
+
+def _announce(loop: asyncio.AbstractEventLoop, project_id: int, signal: str, items: int, stored: Future) -> None:
+    if not stored.cancelled() and stored.exception() is None and not loop.is_closed():
+        asyncio.run_coroutine_threadsafe(live.committed(project_id, signal, items), loop)
 
 
 __all__ = ["IngestError", "IngestService"]

@@ -34,12 +34,15 @@ def ingest_key(project) -> str:
 
 
 class IngestServerThread:
-    """The real ingest runtime (committers, HTTP and gRPC receivers) on a background event loop."""
+    """The real ingest runtime (committers, HTTP and gRPC receivers) on a background event loop.
 
-    def __init__(self, warehouse):
+    Tests that read what they sent right after the answer use ``ack="stored"`` (read-your-writes);
+    the ingest log's own tests use the default, ``"logged"``."""
+
+    def __init__(self, warehouse, ack: str = "stored"):
         from ingest.runtime import IngestRuntime
 
-        self.runtime = IngestRuntime(warehouse)
+        self.runtime = IngestRuntime(warehouse, ack)
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="test-ingest", daemon=True)

@@ -49,6 +49,8 @@ def map_engine_error(exc: BaseException) -> WarehouseError:
     code = int(match.group(1)) if match else getattr(exc, "code", None)
     # Engines append stack traces; keep the message itself, on one line.
     message = " ".join(text.split("Stack trace:")[0].split())[:1000] or type(exc).__name__
+    if code == 32 and "InputFormat" in text:  # the input ended mid-message: bad data, not a lost connection
+        return BadInput(message, code)
     if code in _UNAVAILABLE:
         return WarehouseUnavailable(message, code)
     if code in _RESOURCE:

@@ -93,7 +93,7 @@ def test_a_request_refused_after_its_other_kinds_were_stored_is_refused_alone_an
     for request in (_request("gauge", host="a"), _request("gauge", host="b"), poisoned):   # queued: one batch
         decoded = decode("metrics", request.SerializeToString(), "protobuf")
         futures.append(committer.submit(envelope(decoded.payload, project.pk, accepted_items=decoded.accepted),
-                                        decoded.accepted, decoded.kinds))
+                                        decoded.accepted, decoded.kinds).future)
     committer.start()
     assert [f.result(timeout=60) for f in futures[:2]] == [1, 1]
     with pytest.raises(BadPayload) as refused:

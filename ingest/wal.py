@@ -1,0 +1,261 @@
+"""The ingest log: envelopes made durable on local disk before they are acknowledged.
+
+Acknowledging a request only once ClickHouse has stored its rows ties every answer to an insert
+that plans a dozen views and writes several parts (a few hundred milliseconds, whatever its size).
+Appending the envelope to this log and syncing it takes about a millisecond; the committer then
+inserts from memory in large batches and records in a checkpoint how far the log is stored. A
+restart replays what lies past the checkpoint, so a process killed at any moment loses nothing it
+acknowledged. A crash between an insert and its checkpoint replays that batch once more (rows are
+then stored twice, as when a client retries a request whose answer it never got).
+
+On disk, one folder per signal: segments ``<sequence>.log`` of records, each a header (payload length,
+items, kinds, CRC-32 of the rest) and the envelope; ``checkpoint`` holds the sequence and offset up to
+which everything is stored. A torn record at the end of the last segment (a crash mid-write, before
+the request was answered) is cut off; a corrupt one elsewhere is set aside in ``corrupt/``.
+"""
+
+import fcntl
+import logging
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+HEADER = struct.Struct("<IIBI")  # payload bytes, items, kinds mask, CRC-32 of (items, kinds, payload)
+SEGMENT_BYTES = 64 * 1024 * 1024
+KINDS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
+MAX_WRITE_PARTS = 512  # buffers per writev call (the system limit is 1024)
+
+
+class LogError(Exception):
+    """The log cannot be opened or written (locked by another process, disk full, …)."""
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """Where a record ends: segment sequence number and byte offset."""
+
+    segment: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Record:
+    envelope: bytes
+    items: int
+    kinds: frozenset[str]
+    position: Position
+
+
+def kinds_mask(kinds: frozenset[str]) -> int:
+    return sum(1 << KINDS.index(kind) for kind in kinds)
+
+
+def mask_kinds(mask: int) -> frozenset[str]:
+    return frozenset(kind for bit, kind in enumerate(KINDS) if mask & (1 << bit))
+
+
+def _checksum(items: int, mask: int, payload: bytes) -> int:
+    return zlib.crc32(payload, zlib.crc32(struct.pack("<IB", items, mask)))
+
+
+class IngestLog:
+    """One signal's log. Not thread-safe: one writer thread appends, one committer checkpoints,
+    and the two touch disjoint state except the segment list, guarded by the caller's order."""
+
+    def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES):
+        self.directory = directory
+        self.segment_bytes = segment_bytes
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(directory)
+        self.checkpointed = self._read_checkpoint()
+        self._segment = max(self._segments(), default=0) + 1
+        self._fd = -1
+        self._size = 0
+
+    # -- recovery ---------------------------------------------------------------------------------
+    def unstored(self) -> Iterator[Record]:
+        """Every record past the checkpoint, in order; call before the first append."""
+        for segment in self._segments():
+            if segment < self.checkpointed.segment:
+                continue
+            start = self.checkpointed.offset if segment == self.checkpointed.segment else 0
+            yield from self._read(segment, start)
+
+    def _read(self, segment: int, start: int) -> Iterator[Record]:
+        path = self._path(segment)
+        data = path.read_bytes()
+        offset = start
+        while offset < len(data):
+            record = _parse(data, offset, segment)
+            if record is None:
+                self._set_aside(segment, data, offset)
+                return
+            offset = record.position.offset
+            yield record
+
+    def _set_aside(self, segment: int, data: bytes, offset: int) -> None:
+        """Cut an unreadable tail off its segment. A record cut short (or zeros) at the end of the
+        newest segment is a write that crashed before it was synced, so never acknowledged; anything
+        else is corruption, kept in ``corrupt/`` for inspection."""
+        torn = segment == max(self._segments()) and (_zero_tail(data, offset) or _cut_short(data, offset))
+        if not torn:
+            corrupt = self.directory / "corrupt"
+            corrupt.mkdir(exist_ok=True)
+            (corrupt / f"{segment:020d}-{offset}.bin").write_bytes(data[offset:])
+            logger.error("ingest log: unreadable records set aside",
+                         extra={"log": str(self.directory), "segment": segment, "offset": offset})
+        with open(self._path(segment), "r+b") as handle:
+            handle.truncate(offset)
+            os.fsync(handle.fileno())
+
+    # -- writing ----------------------------------------------------------------------------------
+    def append(self, records: list[tuple[bytes, int, frozenset[str]]]) -> list[Position]:
+        """Write ``(envelope, items, kinds)`` records and sync them to disk; returns where each ends."""
+        if self._fd < 0 or self._size >= self.segment_bytes:
+            self._rotate()
+        parts: list[bytes] = []
+        positions = []
+        offset = self._size
+        for envelope, items, kinds in records:
+            mask = kinds_mask(kinds)
+            parts.append(HEADER.pack(len(envelope), items, mask, _checksum(items, mask, envelope)))
+            parts.append(envelope)
+            offset += HEADER.size + len(envelope)
+            positions.append(Position(self._segment, offset))
+        try:
+            for start in range(0, len(parts), MAX_WRITE_PARTS):
+                _write_all(self._fd, parts[start:start + MAX_WRITE_PARTS])
+            os.fdatasync(self._fd)
+        except OSError as exc:
+            # Whatever part of the group reached the file is garbage to a reader: cut it off.
+            self._truncate(self._size)
+            raise LogError(f"ingest log write failed: {exc}") from exc
+        self._size = offset
+        return positions
+
+    def _rotate(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._segment += 1
+        self._fd = os.open(self._path(self._segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = os.fstat(self._fd).st_size
+        _sync_directory(self.directory)
+
+    def _truncate(self, size: int) -> None:
+        try:
+            os.ftruncate(self._fd, size)
+        except OSError:
+            logger.exception("ingest log: could not cut off a failed write", extra={"log": str(self.directory)})
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def checkpoint(self, position: Position) -> None:
+        """Everything up to ``position`` is stored: record it and delete segments wholly before it."""
+        temporary = self.directory / "checkpoint.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(f"{position.segment} {position.offset}\n".encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.directory / "checkpoint")
+        _sync_directory(self.directory)
+        self.checkpointed = position
+        for segment in self._segments():
+            if segment < position.segment:
+                self._path(segment).unlink(missing_ok=True)
+
+    def _read_checkpoint(self) -> Position:
+        try:
+            segment, offset = (self.directory / "checkpoint").read_text().split()
+            return Position(int(segment), int(offset))
+        except FileNotFoundError:
+            return Position(0, 0)
+        except ValueError as exc:
+            raise LogError(f"ingest log checkpoint {self.directory / 'checkpoint'} is unreadable: {exc}") from exc
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        os.close(self._lock)
+
+    def _segments(self) -> list[int]:
+        return sorted(int(path.stem) for path in self.directory.glob("*.log") if path.stem.isdigit())
+
+    def _path(self, segment: int) -> Path:
+        return self.directory / f"{segment:020d}.log"
+
+
+def _parse(data: bytes, offset: int, segment: int) -> Record | None:
+    if offset + HEADER.size > len(data):
+        return None
+    length, items, mask, checksum = HEADER.unpack_from(data, offset)
+    end = offset + HEADER.size + length
+    if end > len(data):
+        return None
+    envelope = data[offset + HEADER.size:end]
+    if _checksum(items, mask, envelope) != checksum:
+        return None
+    return Record(envelope, items, mask_kinds(mask), Position(segment, end))
+
+
+def _cut_short(data: bytes, offset: int) -> bool:
+    return offset + HEADER.size > len(data) or offset + HEADER.size + HEADER.unpack_from(data, offset)[0] > len(data)
+
+
+def _zero_tail(data: bytes, offset: int) -> bool:
+    """A crash can leave the end of a file allocated but never written (zeros)."""
+    return not data[offset:].strip(b"\0")
+
+
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    written = os.writev(fd, parts)
+    total = sum(len(part) for part in parts)
+    if written < total:  # a short write: finish the rest byte-exactly
+        rest = b"".join(parts)[written:]
+        while rest:
+            rest = rest[os.write(fd, rest):]
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Slot:
+    """A numbered folder of ``base`` that this process holds (locked) while it runs. Ingest replicas
+    sharing one volume each take a free one; a replacement for a process that died takes its slot
+    over and replays what it left."""
+
+    def __init__(self, base: Path, limit: int = 64):
+        base.mkdir(parents=True, exist_ok=True)
+        for number in range(limit):
+            path = base / f"slot-{number}"
+            path.mkdir(exist_ok=True)
+            try:
+                self._fd = _lock(path)
+            except LogError:
+                continue
+            self.path = path
+            return
+        raise LogError(f"all {limit} ingest log slots under {base} are in use by other processes")
+
+    def release(self) -> None:
+        os.close(self._fd)
+
+
+def _lock(directory: Path) -> int:
+    fd = os.open(directory / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise LogError(f"ingest log {directory} is in use by another process: give each ingest process "
+                       "its own INFEROPS_INGEST_LOG_DIR") from exc
+    return fd

@@ -1,0 +1,198 @@
+"""The ingest log (ingest/wal.py) on real files, and the committer that acknowledges from it, against
+the real chDB warehouse (and a ClickHouse URL where nothing listens, for an outage)."""
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.telemetry.selectors import ingest_accounting, trace_ids_in_window
+from ingest.committer import LoggedCommitter
+from ingest.decode import decode
+from ingest.envelope import envelope
+from ingest.errors import BadPayload
+from ingest.wal import HEADER, IngestLog, LogError, Position, Slot
+from tests.ingest.factories import agentic_request
+from tests.processes import free_port
+from warehouse import Warehouse
+from warehouse.config import parse_url
+
+pytestmark = pytest.mark.clickhouse
+
+LIMITS = {"max_items": 65536, "max_delay_s": 0.01, "max_pending_bytes": 10**8}
+
+
+def _records(count: int, size: int = 100) -> list[tuple[bytes, int, frozenset[str]]]:
+    return [(os.urandom(size), index + 1, frozenset({"gauge", "summary"} if index % 2 else set()))
+            for index in range(count)]
+
+
+def _unstored(directory, **kwargs) -> list[tuple[bytes, int, frozenset[str]]]:
+    log = IngestLog(directory, **kwargs)
+    try:
+        return [(r.envelope, r.items, r.kinds) for r in log.unstored()]
+    finally:
+        log.close()
+
+
+def test_records_come_back_in_order_after_reopening(tmp_path):
+    log = IngestLog(tmp_path, segment_bytes=1000)  # ~9 records a segment: several segments
+    records = _records(30)
+    positions = log.append(records[:10]) + log.append(records[10:20]) + log.append(records[20:])
+    log.close()
+    assert positions == sorted(positions) and len({p.segment for p in positions}) == 3
+    assert _unstored(tmp_path, segment_bytes=1000) == records
+
+
+def test_a_checkpoint_skips_stored_records_and_deletes_their_segments(tmp_path):
+    log = IngestLog(tmp_path, segment_bytes=1000)
+    records = _records(30)
+    positions = [log.append([record])[0] for record in records]
+    log.checkpoint(positions[24])
+    log.close()
+    assert _unstored(tmp_path) == records[25:]
+    assert min(int(p.stem) for p in tmp_path.glob("*.log")) == positions[24].segment
+
+
+def test_a_torn_last_record_is_cut_off_without_complaint(tmp_path):
+    log = IngestLog(tmp_path)
+    records = _records(3)
+    log.append(records)
+    log.close()
+    segment = next(tmp_path.glob("*.log"))
+    with open(segment, "ab") as handle:  # a crash mid-write: a header promising more than was written
+        handle.write(HEADER.pack(500, 1, 0, 0) + b"partial")
+    assert _unstored(tmp_path) == records
+    assert not (tmp_path / "corrupt").exists()
+    assert segment.stat().st_size == sum(HEADER.size + len(r[0]) for r in records)
+
+
+def test_a_corrupt_record_is_set_aside_and_later_segments_still_replay(tmp_path):
+    log = IngestLog(tmp_path, segment_bytes=1000)
+    records = _records(20)
+    positions = [log.append([record])[0] for record in records]
+    log.close()
+    first = tmp_path / f"{positions[0].segment:020d}.log"
+    data = bytearray(first.read_bytes())
+    data[positions[1].offset + HEADER.size + 5] ^= 0xFF  # the third record's payload
+    first.write_bytes(bytes(data))
+    later = [r for r, p in zip(records, positions, strict=True) if p.segment > positions[0].segment]
+    assert _unstored(tmp_path) == records[:2] + later
+    assert len(list((tmp_path / "corrupt").iterdir())) == 1
+
+
+def test_one_process_per_log_and_replicas_take_free_slots(tmp_path):
+    log = IngestLog(tmp_path / "a")
+    with pytest.raises(LogError, match="in use by another process"):
+        IngestLog(tmp_path / "a")
+    log.close()
+    first, second = Slot(tmp_path), Slot(tmp_path)
+    assert (first.path.name, second.path.name) == ("slot-0", "slot-1")
+    first.release()
+    assert Slot(tmp_path).path.name == "slot-0"  # a replacement takes the dead process's slot over
+
+
+def _trace_envelope(project_id: int) -> tuple[bytes, set[str]]:
+    request = agentic_request(64)
+    traces = {s.trace_id.hex().upper() for s in request.resource_spans[0].scope_spans[0].spans}
+    decoded = decode("traces", request.SerializeToString(), "protobuf")
+    return envelope(decoded.payload, project_id, accepted_items=decoded.accepted), traces
+
+
+def _stored_traces(project_id: int) -> set[str]:
+    now = datetime.now(UTC)
+    return set(trace_ids_in_window(project_id, now - timedelta(days=1), now + timedelta(days=1)))
+
+
+@pytest.fixture
+def project_id() -> int:
+    return 10**12 + uuid.uuid4().int % 10**9  # the warehouse outlives Django's test database
+
+
+def test_answers_once_logged_and_stores_afterwards(warehouse, tmp_path, project_id):
+    committer = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
+    sent = [_trace_envelope(project_id) for _ in range(3)]
+    pendings = [committer.submit(data, 64, project_id=project_id) for data, _ in sent]
+    assert [p.future.result(timeout=30) for p in pendings] == [64, 64, 64]
+    assert all(p.stored is not p.future for p in pendings)
+    for pending in pendings:
+        pending.stored.result(timeout=60)
+    assert _stored_traces(project_id) == set().union(*(traces for _, traces in sent))
+    committer.stop()
+    assert _unstored(tmp_path) == []  # checkpointed: a restart replays nothing
+
+
+def test_an_outage_is_ridden_out_in_the_log_and_replayed_at_the_next_start(warehouse, tmp_path, project_id):
+    down = Warehouse(parse_url(f"clickhouse://default:@127.0.0.1:{free_port()}/default"))
+    committer = LoggedCommitter("traces", down, IngestLog(tmp_path), stop_retrying_s=0.5, **LIMITS).start()
+    data, traces = _trace_envelope(project_id)
+    pending = committer.submit(data, 64, project_id=project_id)
+    assert pending.future.result(timeout=30) == 64  # acknowledged: it is on disk
+    committer.stop()
+    assert not pending.stored.done() and _stored_traces(project_id) == set()
+    replaying = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
+    assert replaying.replayed == 1
+    replaying.stop()
+    assert _stored_traces(project_id) == traces
+
+
+def test_an_envelope_the_warehouse_refuses_after_the_answer_is_set_aside_and_counted(warehouse, tmp_path,
+                                                                                  project_id):
+    committer = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
+    good, traces = _trace_envelope(project_id)
+    poison = b"\x05\xff\xff\xff\xff\xff"  # a length-delimited message whose only field is malformed
+    refused, kept = committer.submit(poison, 7, project_id=project_id), committer.submit(good, 64)
+    assert refused.future.result(timeout=30) == 7 and kept.future.result(timeout=30) == 64
+    with pytest.raises(BadPayload):
+        refused.stored.result(timeout=60)
+    kept.stored.result(timeout=60)
+    committer.stop()
+    assert _stored_traces(project_id) == traces
+    assert [p.read_bytes() for p in (tmp_path / "rejected").iterdir()] == [poison]
+    now = datetime.now(UTC)
+    traces_row = ingest_accounting(project_id, now - timedelta(hours=1), now + timedelta(hours=1))[0]
+    assert (traces_row.signal, traces_row.rejected) == ("traces", 7)
+    assert _unstored(tmp_path) == []
+
+
+def test_a_repairable_envelope_is_repaired_not_set_aside(warehouse, tmp_path, project_id):
+    committer = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
+    good, traces = _trace_envelope(project_id)
+    pending = committer.submit(b"\x05\xff\xff\xff\xff\xff", 64, project_id=project_id, repair=lambda _: good)
+    assert pending.stored.result(timeout=60) == 64
+    committer.stop()
+    assert _stored_traces(project_id) == traces and not (tmp_path / "rejected").exists()
+
+
+def test_positions_order_by_segment_then_offset():
+    assert Position(1, 900) < Position(2, 10) < Position(2, 11)
+
+
+@pytest.fixture
+def logged_server(transactional_db, warehouse, settings, tmp_path):
+    from tests.conftest import IngestServerThread
+
+    settings.INGEST_LOG_DIR = tmp_path
+    server = IngestServerThread(warehouse.writer(), ack="logged").start()
+    yield server
+    server.stop()
+
+
+def test_http_export_is_answered_from_the_log_and_readable_soon_after(logged_server, project, ingest_key, tmp_path):
+    import http.client
+    import time
+
+    request = agentic_request(512)
+    traces = {s.trace_id.hex().upper() for s in request.resource_spans[0].scope_spans[0].spans}
+    connection = http.client.HTTPConnection("127.0.0.1", logged_server.http_port, timeout=30)
+    connection.request("POST", "/v1/traces", request.SerializeToString(),
+                       {"Content-Type": "application/x-protobuf", "x-inferops-key": ingest_key})
+    assert connection.getresponse().status == 200
+    assert list((tmp_path / "slot-0" / "traces").glob("*.log"))  # what was answered is on disk
+    deadline = time.monotonic() + 60
+    while _stored_traces(project.pk) != traces:
+        assert time.monotonic() < deadline, "acknowledged spans never reached the warehouse"
+        time.sleep(0.1)
+    committer = logged_server.runtime.committers["traces"]
+    assert committer.stats.items == 512
