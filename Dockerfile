@@ -27,10 +27,11 @@ COPY ingest ./ingest
 COPY frontend ./frontend
 RUN pip install --no-cache-dir --no-deps .
 
-# Fixed uid so volume ownership is predictable across rebuilds.
+# Fixed uid so volume ownership is predictable across rebuilds; a new named volume takes the
+# ownership of the folder it is mounted on (the ingest log's, in docker-compose.yml).
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin inferops \
-    && mkdir -p "$INFEROPS_DATA_DIR" \
-    && chown inferops:inferops "$INFEROPS_DATA_DIR"
+    && mkdir -p "$INFEROPS_DATA_DIR/ingest-log" \
+    && chown -R inferops:inferops "$INFEROPS_DATA_DIR"
 USER inferops
 
 EXPOSE 8000 4317 4318

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest.envelope import envelope as accounting_envelope
 from ingest.errors import BadPayload, Overloaded, StorageUnavailable
-from ingest.wal import IngestLog, LogError, Position
+from ingest.wal import IngestLog, Position
 from warehouse import BadInput, BadQuery, ResourceLimit, WarehouseError, WarehouseUnavailable
 from warehouse.otlp import insert_envelopes, insert_tables
 
@@ -88,16 +88,24 @@ class GroupCommitter:
         warehouse."""
         pending = self._pending(envelope, items, kinds, project_id, repair)
         with self._cond:
-            if self._stopping:
-                raise Overloaded("the ingest server is shutting down", self.retry_after_s)
-            if self._pending_bytes + len(envelope) > self.max_pending_bytes and self._pending_bytes:
-                self.stats.refused += 1
-                raise Overloaded(f"ingest queue is full ({self._pending_bytes} bytes waiting); retry later",
-                                 self.retry_after_s)
+            self._check_room(len(envelope))
             self._pending_bytes += len(envelope)
             self._enqueue(pending)
             self._cond.notify_all()
         return pending
+
+    def check_room(self, size: int) -> None:
+        """Raise Overloaded if an envelope of about ``size`` bytes would be refused now."""
+        with self._cond:
+            self._check_room(size)
+
+    def _check_room(self, size: int) -> None:
+        if self._stopping:
+            raise Overloaded("the ingest server is shutting down", self.retry_after_s)
+        if self._pending_bytes + size > self.max_pending_bytes and self._pending_bytes:
+            self.stats.refused += 1
+            raise Overloaded(f"ingest queue is full ({self._pending_bytes} bytes waiting); retry later",
+                             self.retry_after_s)
 
     def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
                  repair: Callable[[bytes], bytes] | None) -> Pending:
@@ -148,10 +156,13 @@ class GroupCommitter:
                 self._store(batch)
             except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
                 logger.exception("group commit failed unexpectedly", extra={"signal": self.signal})
-                for pending in batch:
-                    _resolve(pending.stored, error=StorageUnavailable(f"storage error: {exc}", self.retry_after_s))
+                self._failed(batch, exc)
             finally:
                 self._release(batch)
+
+    def _failed(self, batch: list[Pending], exc: Exception) -> None:
+        for pending in batch:
+            _resolve(pending.stored, error=StorageUnavailable(f"storage error: {exc}", self.retry_after_s))
 
     def _release(self, batch: Sequence[Pending]) -> None:
         with self._cond:
@@ -282,7 +293,7 @@ class LoggedCommitter(GroupCommitter):
                 self._incoming.clear()
             try:
                 positions = self.log.append([(p.envelope, p.items, p.kinds) for p in group])
-            except LogError as exc:
+            except Exception as exc:  # noqa: BLE001 - LogError, or anything else: the thread must live on
                 logger.exception("ingest log append failed", extra={"signal": self.signal})
                 for pending in group:
                     _resolve(pending.future, error=StorageUnavailable(str(exc), self.retry_after_s))
@@ -325,7 +336,10 @@ class LoggedCommitter(GroupCommitter):
                         raise
                 logger.warning("warehouse insert failed; retrying", extra={"signal": self.signal, "error": str(exc),
                                                                          "retry_in_s": delay})
-                self._stopped.wait(delay)
+                if self._stopping:  # a last few tries, a second apart, before leaving it to the next start
+                    time.sleep(min(delay, 1.0))
+                else:
+                    self._stopped.wait(delay)  # a long backoff is cut short when shutdown begins
                 delay = min(delay * 2, self.RETRY_MAX_S)
 
     def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
@@ -342,7 +356,17 @@ class LoggedCommitter(GroupCommitter):
                 logger.exception("rejected items not counted", extra={"project_id": pending.project_id})
         super()._poisoned(pending, tables, exc, partial=partial)
 
-    def _set_aside(self, pending: Pending, exc: WarehouseError) -> None:
+    def _failed(self, batch: list[Pending], exc: Exception) -> None:
+        """A bug, not the warehouse: keep what was acknowledged where an operator can find it."""
+        for pending in batch:
+            if not pending.stored.done():
+                try:
+                    self._set_aside(pending, exc)
+                except OSError:
+                    logger.exception("could not set an envelope aside", extra={"signal": self.signal})
+        super()._failed(batch, exc)
+
+    def _set_aside(self, pending: Pending, exc: Exception) -> None:
         folder = self.log.directory / "rejected"
         folder.mkdir(exist_ok=True)
         where = pending.position or Position(0, 0)
