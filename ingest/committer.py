@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from ingest.envelope import envelope as accounting_envelope
 from ingest.errors import BadPayload, Overloaded, StorageUnavailable
-from ingest.wal import IngestLog, Position
-from warehouse import BadInput, BadQuery, ResourceLimit, WarehouseError, WarehouseUnavailable
+from ingest.wal import IngestLog, Position, write_synced
+from warehouse import BadInput, BadQuery, ResourceLimit, WarehouseError
 from warehouse.otlp import insert_envelopes, insert_tables
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class Pending:
     project_id: int = 0
     repair: Callable[[bytes], bytes] | None = None  # a second chance for an envelope the warehouse refuses
     position: Position | None = None  # where it ends in the ingest log
+    attempts: int = 0  # failed inserts of this envelope alone
     queued_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -236,6 +237,7 @@ class LoggedCommitter(GroupCommitter):
     # Already acknowledged, so an insert that can never succeed must not hold up the log: a query
     # error or a memory limit is bisected like bad input, down to the one envelope that causes it.
     REFUSALS = (BadInput, BadQuery, ResourceLimit)
+    LONE_ATTEMPTS = 4  # tries of one envelope after a memory limit or query error, ~0.5 + 1 + 2 + 4 s apart
 
     def __init__(self, signal: str, warehouse, log: IngestLog, *, stop_retrying_s: float = 30.0, **kwargs):
         super().__init__(signal, warehouse, **kwargs)
@@ -250,7 +252,8 @@ class LoggedCommitter(GroupCommitter):
 
     def start(self) -> "LoggedCommitter":
         for record in self.log.unstored():
-            pending = Pending(record.envelope, record.items, record.kinds, position=record.position)
+            pending = Pending(record.envelope, record.items, record.kinds, stored_future=Future(),
+                              position=record.position)
             _resolve(pending.future, result=record.items)
             self._pending_bytes += len(record.envelope)
             super()._enqueue(pending)
@@ -268,7 +271,10 @@ class LoggedCommitter(GroupCommitter):
         self._stopped.set()
         self._log_thread.join(timeout)
         super().stop(timeout)
-        self.log.close()
+        if self._thread.is_alive():  # still inserting: leave the log open; what is not stored replays
+            logger.error("ingest writer still busy at shutdown", extra={"signal": self.signal})
+        else:
+            self.log.close()
 
     def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
                  repair: Callable[[bytes], bytes] | None) -> Pending:
@@ -309,27 +315,49 @@ class LoggedCommitter(GroupCommitter):
                 self._cond.notify_all()
 
     def _store(self, batch: list[Pending]) -> None:
-        if self._abandoned:
+        """Store the batch, then checkpoint the log past it. Never gives up on it while running (the
+        queue fills and new requests are refused meanwhile); at shutdown it leaves it to the next start."""
+        delay = self.RETRY_FIRST_S
+        while not self._abandoned:
+            # Envelopes already stored (or set aside) in an earlier try are not inserted again.
+            remaining = [p for p in batch if not p.stored.done()]
+            try:
+                if remaining:
+                    self._commit(remaining)
+            except Exception as exc:  # noqa: BLE001 - a failure to store is retried, never a loss
+                if self._stopping:
+                    # From now on nothing is checkpointed, so the next start replays all that is left.
+                    self._abandoned = True
+                    logger.error("storage still failing at shutdown; the ingest log keeps what is not stored for "
+                                 "the next start", extra={"signal": self.signal, "error": str(exc)})
+                    return
+                logger.exception("storing a batch failed; retrying", extra={"signal": self.signal})
+                self._stopped.wait(delay)
+                delay = min(delay * 2, self.RETRY_MAX_S)
+                continue
+            self._checkpoint(batch)
             return
-        try:
-            self._commit(batch)
-        except WarehouseError as exc:  # only when stopping with the warehouse still down
-            # A later batch's checkpoint would cover this one: none is written from now on.
-            self._abandoned = True
-            logger.error("warehouse unavailable at shutdown; the ingest log keeps what is not stored for the "
-                         "next start", extra={"signal": self.signal, "envelopes": len(batch), "error": str(exc)})
-            return
+
+    def _checkpoint(self, batch: list[Pending]) -> None:
         positions = [p.position for p in batch if p.position is not None]
-        if positions:
-            self.log.checkpoint(max(positions))
+        try:
+            if positions:
+                self.log.checkpoint(max(positions))
+        except OSError:  # the next batch's checkpoint covers this one; a crash first replays it (duplicates)
+            logger.exception("ingest log checkpoint failed", extra={"signal": self.signal})
 
     def _insert(self, payload: list[bytes], table: str) -> None:
+        """Insert, retrying whatever is not a refusal of the input (the warehouse unreachable, a full
+        disk, …) with backoff until it works: an acknowledged batch is never dropped, and while it
+        waits the queue fills and new requests are refused. Only at shutdown does it give up."""
         delay = self.RETRY_FIRST_S
         give_up_at = None
         while True:
             try:
                 return super()._insert(payload, table)
-            except WarehouseUnavailable as exc:
+            except self.REFUSALS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - see the docstring
                 if self._stopping:
                     give_up_at = give_up_at or time.monotonic() + self.stop_retrying_s
                     if time.monotonic() >= give_up_at:
@@ -343,7 +371,13 @@ class LoggedCommitter(GroupCommitter):
                 delay = min(delay * 2, self.RETRY_MAX_S)
 
     def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
-        """Already acknowledged, so never dropped: repaired once if the service can, else set aside."""
+        """Already acknowledged, so never dropped: a memory limit or query error may pass, so the lone
+        envelope is tried again a few times; one the warehouse cannot parse is repaired once if the
+        service can; what still fails is set aside."""
+        if not isinstance(exc, BadInput) and pending.attempts < self.LONE_ATTEMPTS:
+            self._stopped.wait(self.RETRY_FIRST_S * 2 ** pending.attempts)
+            self._commit([replace(pending, attempts=pending.attempts + 1)], tables, partial)
+            return
         if pending.repair is not None:
             self._commit([replace(pending, envelope=pending.repair(pending.envelope), repair=None)], tables, partial)
             return
@@ -352,26 +386,14 @@ class LoggedCommitter(GroupCommitter):
             try:
                 self._insert([accounting_envelope(b"", pending.project_id, rejected_items=pending.items)],
                              insert_tables(self.signal)[-1])
-            except WarehouseError:
+            except Exception:  # noqa: BLE001 - the envelope is safe in rejected/; only its count is missing
                 logger.exception("rejected items not counted", extra={"project_id": pending.project_id})
         super()._poisoned(pending, tables, exc, partial=partial)
 
-    def _failed(self, batch: list[Pending], exc: Exception) -> None:
-        """A bug, not the warehouse: keep what was acknowledged where an operator can find it."""
-        for pending in batch:
-            if not pending.stored.done():
-                try:
-                    self._set_aside(pending, exc)
-                except OSError:
-                    logger.exception("could not set an envelope aside", extra={"signal": self.signal})
-        super()._failed(batch, exc)
-
     def _set_aside(self, pending: Pending, exc: Exception) -> None:
-        folder = self.log.directory / "rejected"
-        folder.mkdir(exist_ok=True)
         where = pending.position or Position(0, 0)
-        path = folder / f"{where.segment:020d}-{where.offset}.envelope"
-        path.write_bytes(pending.envelope)
+        path = write_synced(self.log.directory / "rejected", f"{where.segment:020d}-{where.offset}.envelope",
+                            pending.envelope)
         logger.error("the warehouse refused an acknowledged envelope; set aside",
                      extra={"signal": self.signal, "project_id": pending.project_id, "items": pending.items,
                             "path": str(path), "error": str(exc)})

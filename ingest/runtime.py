@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +21,10 @@ class IngestRuntime:
     """Committers (one writer session per signal), the service, and the HTTP and gRPC receivers."""
 
     def __init__(self, warehouse: Warehouse, ack: str | None = None):
-        limits = {"max_items": settings.INGEST_BATCH_MAX_ITEMS, "max_delay_s": settings.INGEST_BATCH_MAX_DELAY_MS / 1000,
-                  "max_pending_bytes": settings.INGEST_MAX_PENDING_BYTES, "retry_after_s": settings.INGEST_RETRY_AFTER_S}
+        self.warehouse = warehouse
+        self.limits = limits = {
+            "max_items": settings.INGEST_BATCH_MAX_ITEMS, "max_delay_s": settings.INGEST_BATCH_MAX_DELAY_MS / 1000,
+            "max_pending_bytes": settings.INGEST_MAX_PENDING_BYTES, "retry_after_s": settings.INGEST_RETRY_AFTER_S}
         self.slot = Slot(settings.INGEST_LOG_DIR) if (ack or settings.INGEST_ACK) == "logged" else None
         self.committers: dict[str, GroupCommitter] = {
             signal: (LoggedCommitter(signal, warehouse.writer(), IngestLog(self.slot.path / signal), **limits)
@@ -34,8 +37,33 @@ class IngestRuntime:
         self.grpc_server: Any = None
 
     def start_committers(self) -> None:
+        self._adopt_orphans()
         for committer in self.committers.values():
             committer.start()
+
+    def _adopt_orphans(self) -> None:
+        """Store what ingest logs of processes no longer running left (acknowledged, not yet stored)
+        before taking requests: slots of replicas scaled away, or this folder's log after a switch
+        to INGEST_ACK=stored."""
+        base = settings.INGEST_LOG_DIR
+        if not base.is_dir():
+            return
+        for path in Slot.orphans(base):
+            for signal in ("traces", "metrics", "logs"):
+                if (path / signal).is_dir():
+                    self._replay(path / signal, signal)
+
+    def _replay(self, folder: Path, signal: str) -> None:
+        log = IngestLog(folder)
+        if next(log.unstored(), None) is None:
+            log.close()
+            return
+        writer = self.warehouse.writer()
+        committer = LoggedCommitter(signal, writer, log, **self.limits).start()
+        logger.warning("storing what another ingest process left in its log",
+                       extra={"log": str(folder), "envelopes": committer.replayed})
+        committer.stop(timeout=3600)
+        writer.close()
 
     async def start_grpc(self, host: str, port: int) -> int:
         # Allow a little over the body limit so our own check answers with a precise message.

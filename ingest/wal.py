@@ -99,16 +99,15 @@ class IngestLog:
             yield record
 
     def _set_aside(self, segment: int, data: bytes, offset: int) -> None:
-        """Cut an unreadable tail off its segment. A record cut short (or zeros) at the end of the
-        newest segment is a write that crashed before it was synced, so never acknowledged; anything
-        else is corruption, kept in ``corrupt/`` for inspection."""
-        torn = segment == max(self._segments()) and (_zero_tail(data, offset) or _cut_short(data, offset))
-        if not torn:
-            corrupt = self.directory / "corrupt"
-            corrupt.mkdir(exist_ok=True)
-            (corrupt / f"{segment:020d}-{offset}.bin").write_bytes(data[offset:])
-            logger.error("ingest log: unreadable records set aside",
-                         extra={"log": str(self.directory), "segment": segment, "offset": offset})
+        """Cut an unreadable tail off its segment, keeping a copy in ``corrupt/``. A record cut short at
+        the end of the newest segment is most likely a write that crashed before it was synced (never
+        acknowledged); anything else is corruption. A tail of zeros (allocated, never written) is dropped."""
+        if not _zero_tail(data, offset):
+            torn = segment == max(self._segments()) and _cut_short(data, offset)
+            write_synced(self.directory / "corrupt", f"{segment:020d}-{offset}.bin", data[offset:])
+            (logger.warning if torn else logger.error)(
+                "ingest log: unreadable records set aside" + (" (a write cut short by a crash)" if torn else ""),
+                extra={"log": str(self.directory), "segment": segment, "offset": offset})
         with open(self._path(segment), "r+b") as handle:
             handle.truncate(offset)
             os.fsync(handle.fileno())
@@ -132,25 +131,35 @@ class IngestLog:
                 _write_all(self._fd, parts[start:start + MAX_WRITE_PARTS])
             os.fdatasync(self._fd)
         except OSError as exc:
-            # Whatever part of the group reached the file is garbage to a reader: cut it off.
-            self._truncate(self._size)
+            self._abandon_segment()
             raise LogError(f"ingest log write failed: {exc}") from exc
         self._size = offset
         return positions
 
     def _rotate(self) -> None:
         if self._fd >= 0:
-            os.close(self._fd)
-            self._segment += 1
+            self._close_segment()
         self._fd = os.open(self._path(self._segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._size = os.fstat(self._fd).st_size
         _sync_directory(self.directory)
 
-    def _truncate(self, size: int) -> None:
+    def _close_segment(self) -> None:
+        fd, self._fd = self._fd, -1
+        self._segment += 1
+        os.close(fd)
+
+    def _abandon_segment(self) -> None:
+        """After a failed write, whatever part of it reached the file is garbage to a reader: cut it
+        off, and go on in a new segment, so positions stay right even if the cut fails (a reader then
+        sets the garbage aside: it was never acknowledged)."""
         try:
-            os.ftruncate(self._fd, size)
+            os.ftruncate(self._fd, self._size)
         except OSError:
             logger.exception("ingest log: could not cut off a failed write", extra={"log": str(self.directory)})
+        try:
+            self._close_segment()
+        except OSError:
+            logger.exception("ingest log: could not close a failed segment", extra={"log": str(self.directory)})
 
     # -- checkpoints ------------------------------------------------------------------------------
     def checkpoint(self, position: Position) -> None:
@@ -178,8 +187,7 @@ class IngestLog:
 
     def close(self) -> None:
         if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+            self._close_segment()
         os.close(self._lock)
 
     def _segments(self) -> list[int]:
@@ -220,6 +228,18 @@ def _write_all(fd: int, parts: list[bytes]) -> None:
             rest = rest[os.write(fd, rest):]
 
 
+def write_synced(folder: Path, name: str, data: bytes) -> Path:
+    """Write a file and sync it (and its folder) before returning: it may be the only copy."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _sync_directory(folder)
+    return path
+
+
 def _sync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -248,6 +268,20 @@ class Slot:
 
     def release(self) -> None:
         os.close(self._fd)
+
+    @classmethod
+    def orphans(cls, base: Path) -> Iterator[Path]:
+        """Slots no running process holds (a replica scaled away, or a log left by the other
+        acknowledgement mode), each locked while the caller handles it."""
+        for path in sorted(base.glob("slot-*")):
+            try:
+                fd = _lock(path)
+            except LogError:
+                continue
+            try:
+                yield path
+            finally:
+                os.close(fd)
 
 
 def _lock(directory: Path) -> int:

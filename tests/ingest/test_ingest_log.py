@@ -55,17 +55,43 @@ def test_a_checkpoint_skips_stored_records_and_deletes_their_segments(tmp_path):
     assert min(int(p.stem) for p in tmp_path.glob("*.log")) == positions[24].segment
 
 
-def test_a_torn_last_record_is_cut_off_without_complaint(tmp_path):
+def test_a_torn_last_record_is_cut_off_and_kept_aside(tmp_path):
     log = IngestLog(tmp_path)
     records = _records(3)
     log.append(records)
     log.close()
     segment = next(tmp_path.glob("*.log"))
-    with open(segment, "ab") as handle:  # a crash mid-write: a header promising more than was written
-        handle.write(HEADER.pack(500, 1, 0, 0) + b"partial")
+    torn = HEADER.pack(500, 1, 0, 0) + b"partial"  # a crash mid-write: a header promising more than was written
+    with open(segment, "ab") as handle:
+        handle.write(torn)
     assert _unstored(tmp_path) == records
-    assert not (tmp_path / "corrupt").exists()
+    assert [p.read_bytes() for p in (tmp_path / "corrupt").iterdir()] == [torn]
     assert segment.stat().st_size == sum(HEADER.size + len(r[0]) for r in records)
+    assert _unstored(tmp_path) == records  # cut off once: the next start reads the log cleanly
+
+
+def test_a_zeroed_tail_is_dropped(tmp_path):
+    log = IngestLog(tmp_path)
+    records = _records(2)
+    log.append(records)
+    log.close()
+    segment = next(tmp_path.glob("*.log"))
+    with open(segment, "ab") as handle:  # allocated by the file system, never written
+        handle.write(bytes(4096))
+    assert _unstored(tmp_path) == records and not (tmp_path / "corrupt").exists()
+
+
+def test_a_failed_write_goes_on_in_a_new_segment_with_right_positions(tmp_path):
+    log = IngestLog(tmp_path)
+    records = _records(4)
+    log.append(records[:2])
+    os.close(log._fd)  # the next write fails (EBADF), as a full disk would fail it
+    with pytest.raises(LogError, match="write failed"):
+        log.append(records[2:3])
+    positions = log.append(records[3:])
+    log.close()
+    assert positions[0].segment == 2
+    assert _unstored(tmp_path) == records[:2] + records[3:]
 
 
 def test_a_corrupt_record_is_set_aside_and_later_segments_still_replay(tmp_path):
@@ -196,3 +222,21 @@ def test_http_export_is_answered_from_the_log_and_readable_soon_after(logged_ser
         time.sleep(0.1)
     committer = logged_server.runtime.committers["traces"]
     assert committer.stats.items == 512
+
+
+def test_a_log_no_running_process_holds_is_stored_at_start(warehouse, settings, tmp_path, project_id):
+    """A replica scaled away (or a switch to INGEST_ACK=stored) leaves acknowledged envelopes in its
+    slot: the next ingest process to start stores them before taking requests."""
+    from tests.conftest import IngestServerThread
+
+    data, traces = _trace_envelope(project_id)
+    log = IngestLog(tmp_path / "slot-3" / "traces")
+    log.append([(data, 64, frozenset())])
+    log.close()
+    settings.INGEST_LOG_DIR = tmp_path
+    server = IngestServerThread(warehouse.writer(), ack="stored").start()
+    try:
+        assert _stored_traces(project_id) == traces
+        assert _unstored(tmp_path / "slot-3" / "traces") == []
+    finally:
+        server.stop()
