@@ -36,9 +36,10 @@ class BadInput(WarehouseError):
 _CODE = re.compile(r"Code:\s*(\d+)")
 
 # ClickHouse error codes grouped by what a caller can do about them.
-# 252 (too many parts) is overload, not bad data: the same rows go in once merges catch up.
-_UNAVAILABLE = {3, 32, 76, 159, 198, 209, 210, 225, 242, 252, 394, 425}
-_RESOURCE = {158, 160, 241, 396, 307, 306, 202}
+# 252 (too many parts) is overload, not bad data: the same rows go in once merges catch up; so are
+# 202 (too many simultaneous queries) and 243 (not enough disk space): the same request works later.
+_UNAVAILABLE = {3, 32, 76, 159, 198, 202, 209, 210, 225, 242, 243, 252, 394, 425}
+_RESOURCE = {158, 160, 241, 396, 307, 306}
 _INPUT = {6, 26, 27, 33, 38, 69, 72, 73, 117, 131, 434, 444}
 
 
