@@ -210,16 +210,24 @@ class Backlog(threading.Thread):
         return time.perf_counter()
 
 
-def phase(data_dir: str, run) -> dict:
-    """Run one phase and wait until what it acknowledged is stored in chDB."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def phase(data_dir: str, server_pid: int, run) -> dict:
+    """Run one phase and wait until what it acknowledged is stored in chDB; reports the server's
+    share of its core over the phase, until stored."""
     backlog = Backlog(data_dir)
     backlog.start()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds(server_pid)
     result = run()
     stored_at = backlog.settle()
     acked = result["requests"] * SPANS_PER_REQUEST
     return {**result, "stored_spans_per_s": round(acked / (stored_at - began)),
-            "log_backlog_peak_mb": round(backlog.peak / 2**20, 1)}
+            "log_backlog_peak_mb": round(backlog.peak / 2**20, 1),
+            "server_cpu_share": round((cpu_seconds(server_pid) - cpu) / (stored_at - began), 2)}
 
 
 def quantile(values: list[float], p: float) -> float:
@@ -303,11 +311,12 @@ def main() -> None:
     server = start_server(env, args.server_cpu, args.process)
     try:
         port = int(env["INFEROPS_OTLP_HTTP_PORT"])
-        phase(data_dir, lambda: drive(port, key, payloads, 3, 2))  # warm up
+        pid = server.pid
+        phase(data_dir, pid, lambda: drive(port, key, payloads, 3, 2))  # warm up
         # Light load first: after a saturated phase, background merges would still be competing.
-        light = phase(data_dir, lambda: drive(port, key, payloads, args.seconds, 2, interval=1.0))  # ≈ 1k spans/s
-        at_rate = phase(data_dir, lambda: offer(port, key, payloads, args.seconds, args.rate))
-        saturated = phase(data_dir, lambda: drive(port, key, payloads, args.seconds, args.clients))
+        light = phase(data_dir, pid, lambda: drive(port, key, payloads, args.seconds, 2, interval=1.0))  # ≈ 1k/s
+        at_rate = phase(data_dir, pid, lambda: offer(port, key, payloads, args.seconds, args.rate))
+        saturated = phase(data_dir, pid, lambda: drive(port, key, payloads, args.seconds, args.clients))
     finally:
         server.terminate()
         server.wait(60)
