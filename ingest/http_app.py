@@ -51,6 +51,9 @@ class OtlpHttpApp:
             signal = self._route(scope)
             project_id = await self.service.authenticate(headers)
             encoding = _encoding_of(headers.get("content-type", ""))
+            # Refused before the body is read: under overload a refusal must cost next to nothing.
+            declared = headers.get("content-length", "")
+            self.service.check_room(signal, int(declared) if declared.isdigit() else 0)
             body = await self._read_body(headers, receive, held)
             decoded = await self.service.export(signal, project_id, body, encoding, headers.get("content-encoding", ""))
             await _reply(send, 200, encode(export_response(signal, decoded), encoding), encoding)

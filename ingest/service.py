@@ -54,11 +54,15 @@ class IngestService:
             raise auth.Unauthenticated("unknown or revoked ingest key")
         return cached
 
+    def check_room(self, signal: str, size: int) -> None:
+        """Raise Overloaded if a request of ``size`` bytes would be refused now."""
+        self.committers[signal].check_room(size)
+
     async def export(self, signal: str, project_id: int, body: bytes, encoding: str,
                      content_encoding: str = "") -> Decoded:
         """Store what is valid in ``body``; returns once it is durable. Raises IngestError."""
         # A full queue refuses before the body is decoded: overload must not cost a decode per retry.
-        self.committers[signal].check_room(len(body))
+        self.check_room(signal, len(body))
         try:
             # Compressed bodies can inflate 1000×: decode them, like large ones, off the event loop.
             if len(body) > INLINE_DECODE_BYTES or (content_encoding and len(body) > 16 * 1024):
