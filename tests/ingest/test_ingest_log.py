@@ -55,15 +55,21 @@ def test_a_checkpoint_skips_stored_records_and_deletes_their_segments(tmp_path):
     assert min(int(p.stem) for p in tmp_path.glob("*.log")) == positions[24].segment
 
 
-def test_a_torn_last_record_is_cut_off_and_kept_aside(tmp_path):
-    log = IngestLog(tmp_path)
-    records = _records(3)
+def _logged_then_appended(folder, records, tail: bytes):
+    """Log ``records``, then append raw ``tail`` bytes to the segment as a crash would leave them."""
+    log = IngestLog(folder)
     log.append(records)
     log.close()
-    segment = next(tmp_path.glob("*.log"))
-    torn = HEADER.pack(500, 1, 0, 0) + b"partial"  # a crash mid-write: a header promising more than was written
+    segment = next(folder.glob("*.log"))
     with open(segment, "ab") as handle:
-        handle.write(torn)
+        handle.write(tail)
+    return segment
+
+
+def test_a_torn_last_record_is_cut_off_and_kept_aside(tmp_path):
+    records = _records(3)
+    torn = HEADER.pack(500, 1, 0, 0) + b"partial"  # a crash mid-write: a header promising more than was written
+    segment = _logged_then_appended(tmp_path, records, torn)
     assert _unstored(tmp_path) == records
     assert [p.read_bytes() for p in (tmp_path / "corrupt").iterdir()] == [torn]
     assert segment.stat().st_size == sum(HEADER.size + len(r[0]) for r in records)
@@ -71,13 +77,8 @@ def test_a_torn_last_record_is_cut_off_and_kept_aside(tmp_path):
 
 
 def test_a_zeroed_tail_is_dropped(tmp_path):
-    log = IngestLog(tmp_path)
     records = _records(2)
-    log.append(records)
-    log.close()
-    segment = next(tmp_path.glob("*.log"))
-    with open(segment, "ab") as handle:  # allocated by the file system, never written
-        handle.write(bytes(4096))
+    _logged_then_appended(tmp_path, records, bytes(4096))  # allocated by the file system, never written
     assert _unstored(tmp_path) == records and not (tmp_path / "corrupt").exists()
 
 
