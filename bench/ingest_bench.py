@@ -186,16 +186,9 @@ class Backlog(threading.Thread):
         self.running = True
 
     def now(self) -> int:
-        try:
-            segment, offset = (self.folder / "checkpoint").read_text().split()
-        except (FileNotFoundError, ValueError):
-            segment, offset = "0", "0"
-        total = 0
-        for path in self.folder.glob("*.log"):
-            number = int(path.stem)
-            if number >= int(segment):
-                total += path.stat().st_size - (int(offset) if number == int(segment) else 0)
-        return total
+        from ingest.wal import unstored_bytes
+
+        return unstored_bytes(self.folder)
 
     def run(self) -> None:
         while self.running:

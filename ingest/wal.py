@@ -248,6 +248,52 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True)
+class LogStatus:
+    slot: str
+    signal: str
+    in_use: bool  # a running process holds the slot
+    unstored_bytes: int  # past the checkpoint: acknowledged, not yet in the warehouse
+    rejected: int  # envelopes the warehouse refused after they were answered
+    corrupt: int  # unreadable stretches set aside at recovery
+
+
+def status(base: Path) -> list[LogStatus]:
+    """What every slot's logs hold, read without disturbing the processes writing them."""
+    rows = []
+    for slot in sorted(base.glob("slot-*")) if base.is_dir() else []:
+        in_use = _held(slot)
+        for folder in sorted(p for p in slot.iterdir() if p.is_dir()):
+            rows.append(LogStatus(slot.name, folder.name, in_use, unstored_bytes(folder),
+                                  _count(folder / "rejected"), _count(folder / "corrupt")))
+    return rows
+
+
+def unstored_bytes(folder: Path) -> int:
+    """Bytes of records past the checkpoint (an estimate while a process is writing)."""
+    try:
+        segment, offset = (int(x) for x in (folder / "checkpoint").read_text().split())
+    except (FileNotFoundError, ValueError):
+        segment, offset = 0, 0
+    total = 0
+    for path in folder.glob("*.log"):
+        if path.stem.isdigit() and int(path.stem) >= segment:
+            total += max(0, path.stat().st_size - (offset if int(path.stem) == segment else 0))
+    return total
+
+
+def _count(folder: Path) -> int:
+    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+
+
+def _held(slot: Path) -> bool:
+    try:
+        os.close(_lock(slot))
+    except LogError:
+        return True
+    return False
+
+
 class Slot:
     """A numbered folder of ``base`` that this process holds (locked) while it runs. Ingest replicas
     sharing one volume each take a free one; a replacement for a process that died takes its slot

@@ -241,3 +241,26 @@ def test_a_log_no_running_process_holds_is_stored_at_start(warehouse, settings, 
         assert _unstored(tmp_path / "slot-3" / "traces") == []
     finally:
         server.stop()
+
+
+def test_the_ingest_log_command_shows_backlog_and_what_was_set_aside(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.INGEST_LOG_DIR = tmp_path
+    slot = Slot(tmp_path)
+    log = IngestLog(slot.path / "traces")
+    first = log.append(_records(1, size=1000))[0]
+    log.append(_records(2, size=500))
+    log.checkpoint(first)
+    (slot.path / "traces" / "rejected").mkdir()
+    (slot.path / "traces" / "rejected" / "x.envelope").write_bytes(b"x")
+    out = StringIO()
+    call_command("ingest_log", stdout=out)
+    assert out.getvalue().splitlines()[1].split() == ["slot-0", "traces", "yes", str(2 * (HEADER.size + 500)), "1", "0"]
+    log.close()
+    slot.release()
+    out = StringIO()
+    call_command("ingest_log", stdout=out)
+    assert out.getvalue().splitlines()[1].split()[2] == "no"
