@@ -17,13 +17,15 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
+from ingest.decode import without_unknown_fields
 from ingest.envelope import envelope as accounting_envelope
+from ingest.envelope import rewrapped
 from ingest.errors import BadPayload, Overloaded, StorageUnavailable
-from ingest.wal import IngestLog, Position, write_synced
+from ingest.wal import Entry, IngestLog, Position, write_synced
 from warehouse import BadInput, BadQuery, ResourceLimit, WarehouseError
 from warehouse.otlp import insert_envelopes, insert_tables
 
@@ -38,7 +40,7 @@ class Pending:
     future: Future = field(default_factory=Future)  # the acknowledgement
     stored_future: Future | None = None  # resolved once the rows are in the warehouse, if not ``future``
     project_id: int = 0
-    repair: Callable[[bytes], bytes] | None = None  # a second chance for an envelope the warehouse refuses
+    request_length: int = 0  # of the OTLP request at the envelope's head, so it can be repaired (0: it cannot)
     position: Position | None = None  # where it ends in the ingest log
     attempts: int = 0  # failed inserts of this envelope alone
     queued_at: float = field(default_factory=time.monotonic)
@@ -84,10 +86,10 @@ class GroupCommitter:
         return self
 
     def submit(self, envelope: bytes, items: int, kinds: frozenset[str] = frozenset(), *, project_id: int = 0,
-               repair: Callable[[bytes], bytes] | None = None) -> Pending:
+               request_length: int = 0) -> Pending:
         """Queue one envelope; its ``future`` resolves once it is durable, ``stored`` once it is in the
         warehouse."""
-        pending = self._pending(envelope, items, kinds, project_id, repair)
+        pending = self._pending(envelope, items, kinds, project_id, request_length)
         with self._cond:
             self._check_room(len(envelope))
             self._pending_bytes += len(envelope)
@@ -109,8 +111,8 @@ class GroupCommitter:
                              self.retry_after_s)
 
     def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
-                 repair: Callable[[bytes], bytes] | None) -> Pending:
-        return Pending(envelope, items, kinds, project_id=project_id, repair=repair)
+                 request_length: int) -> Pending:
+        return Pending(envelope, items, kinds, project_id=project_id, request_length=request_length)
 
     def _enqueue(self, pending: Pending) -> None:
         """Called with the lock held: hand the request to the writer thread."""
@@ -253,6 +255,7 @@ class LoggedCommitter(GroupCommitter):
     def start(self) -> "LoggedCommitter":
         for record in self.log.unstored():
             pending = Pending(record.envelope, record.items, record.kinds, stored_future=Future(),
+                              project_id=record.project_id, request_length=record.request_length,
                               position=record.position)
             _resolve(pending.future, result=record.items)
             self._pending_bytes += len(record.envelope)
@@ -277,8 +280,9 @@ class LoggedCommitter(GroupCommitter):
             self.log.close()
 
     def _pending(self, envelope: bytes, items: int, kinds: frozenset[str], project_id: int,
-                 repair: Callable[[bytes], bytes] | None) -> Pending:
-        return Pending(envelope, items, kinds, stored_future=Future(), project_id=project_id, repair=repair)
+                 request_length: int) -> Pending:
+        return Pending(envelope, items, kinds, stored_future=Future(), project_id=project_id,
+                       request_length=request_length)
 
     def _enqueue(self, pending: Pending) -> None:
         self._incoming.append(pending)
@@ -298,7 +302,8 @@ class LoggedCommitter(GroupCommitter):
                 group = list(self._incoming)
                 self._incoming.clear()
             try:
-                positions = self.log.append([(p.envelope, p.items, p.kinds) for p in group])
+                positions = self.log.append([Entry(p.envelope, p.items, p.kinds, p.project_id, p.request_length)
+                                             for p in group])
             except Exception as exc:  # noqa: BLE001 - LogError, or anything else: the thread must live on
                 logger.exception("ingest log append failed", extra={"signal": self.signal})
                 for pending in group:
@@ -378,8 +383,10 @@ class LoggedCommitter(GroupCommitter):
             self._stopped.wait(self.RETRY_FIRST_S * 2 ** pending.attempts)
             self._commit([replace(pending, attempts=pending.attempts + 1)], tables, partial)
             return
-        if pending.repair is not None:
-            self._commit([replace(pending, envelope=pending.repair(pending.envelope), repair=None)], tables, partial)
+        if pending.request_length:
+            envelope = rewrapped(pending.envelope, pending.request_length,
+                                 lambda request: without_unknown_fields(self.signal, request))
+            self._commit([replace(pending, envelope=envelope, request_length=0)], tables, partial)
             return
         self._set_aside(pending, exc)
         if pending.project_id and pending.items:

@@ -63,9 +63,11 @@ def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, 
     return _varint(len(body)) + body
 
 
-def request_bytes(envelope_bytes: bytes, request_length: int) -> bytes:
-    """The request an envelope wraps, given its length (the envelope's fields follow it)."""
+def rewrapped(envelope_bytes: bytes, request_length: int, transform) -> bytes:
+    """The envelope with ``transform`` applied to the OTLP request at its head (``request_length``
+    bytes) and its own fields (project, counts, redaction) kept as they were."""
     start = 1
     while envelope_bytes[start - 1] & 0x80:  # skip the length prefix (a varint)
         start += 1
-    return envelope_bytes[start:start + request_length]
+    body = transform(envelope_bytes[start:start + request_length]) + envelope_bytes[start + request_length:]
+    return _varint(len(body)) + body

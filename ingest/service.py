@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
@@ -11,7 +10,7 @@ from apps.telemetry import live
 from ingest import auth
 from ingest.committer import GroupCommitter
 from ingest.decode import Decoded, decode, decompress, without_unknown_fields
-from ingest.envelope import envelope, request_bytes
+from ingest.envelope import envelope
 from ingest.errors import BadPayload, IngestError, Overloaded, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
@@ -92,11 +91,10 @@ class IngestService:
 
     async def _commit(self, signal: str, project_id: int, decoded: Decoded) -> None:
         redaction = auth.redaction(project_id) if signal in ("traces", "logs") else b""
-        wrap = partial(envelope, project_id=project_id, accepted_items=decoded.accepted,
-                       rejected_items=decoded.rejected, redaction=redaction)
         pending = self.committers[signal].submit(
-            wrap(decoded.payload), max(decoded.accepted, 1), decoded.kinds, project_id=project_id,
-            repair=partial(_repaired, signal, wrap, len(decoded.payload)))
+            envelope(decoded.payload, project_id, accepted_items=decoded.accepted, rejected_items=decoded.rejected,
+                     redaction=redaction),
+            max(decoded.accepted, 1), decoded.kinds, project_id=project_id, request_length=len(decoded.payload))
         # Shielded: a client that gives up (deadline, disconnect) must not cancel the commit itself.
         await asyncio.shield(asyncio.wrap_future(pending.future))
         if pending.stored is pending.future:
@@ -116,12 +114,6 @@ class IngestService:
             await asyncio.shield(asyncio.wrap_future(pending.future))
         except Overloaded:
             logger.warning("rejected-request count dropped", extra={"project_id": project_id, "signal": signal})
-
-
-def _repaired(signal: str, wrap: Callable[[bytes], bytes], request_length: int, stored_envelope: bytes) -> bytes:
-    """The envelope again without fields OTLP does not define: the warehouse's parser is stricter
-    about them (e.g. unknown groups) than ours."""
-    return wrap(without_unknown_fields(signal, request_bytes(stored_envelope, request_length)))
 
 
 def _announce(loop: asyncio.AbstractEventLoop, project_id: int, signal: str, items: int, stored: Future) -> None:

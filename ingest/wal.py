@@ -25,7 +25,10 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-HEADER = struct.Struct("<IIBI")  # payload bytes, items, kinds mask, CRC-32 of (items, kinds, payload)
+# payload bytes, then what the committer needs to handle the envelope alone (items, metric kinds,
+# project, length of the OTLP request inside it), then a CRC-32 of those fields and the payload
+HEADER = struct.Struct("<IIBQII")
+FIELDS = struct.Struct("<IBQI")
 SEGMENT_BYTES = 64 * 1024 * 1024
 KINDS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
 MAX_WRITE_PARTS = 512  # buffers per writev call (the system limit is 1024)
@@ -44,11 +47,19 @@ class Position:
 
 
 @dataclass(frozen=True)
-class Record:
+class Entry:
+    """What the log keeps of a request: its envelope and what the committer needs to handle it alone."""
+
     envelope: bytes
     items: int
-    kinds: frozenset[str]
-    position: Position
+    kinds: frozenset[str] = frozenset()
+    project_id: int = 0
+    request_length: int = 0  # of the OTLP request at the head of the envelope (0: unknown)
+
+
+@dataclass(frozen=True)
+class Record(Entry):
+    position: Position = Position(0, 0)
 
 
 def kinds_mask(kinds: frozenset[str]) -> int:
@@ -59,8 +70,8 @@ def mask_kinds(mask: int) -> frozenset[str]:
     return frozenset(kind for bit, kind in enumerate(KINDS) if mask & (1 << bit))
 
 
-def _checksum(items: int, mask: int, payload: bytes) -> int:
-    return zlib.crc32(payload, zlib.crc32(struct.pack("<IB", items, mask)))
+def _checksum(items: int, mask: int, project_id: int, request_length: int, payload: bytes) -> int:
+    return zlib.crc32(payload, zlib.crc32(FIELDS.pack(items, mask, project_id, request_length)))
 
 
 class IngestLog:
@@ -70,7 +81,7 @@ class IngestLog:
     def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES):
         self.directory = directory
         self.segment_bytes = segment_bytes
-        directory.mkdir(parents=True, exist_ok=True)
+        _make_durable_folder(directory)
         self._lock = _lock(directory)
         self.checkpointed = self._read_checkpoint()
         self._segment = max(self._segments(), default=0) + 1
@@ -113,18 +124,20 @@ class IngestLog:
             os.fsync(handle.fileno())
 
     # -- writing ----------------------------------------------------------------------------------
-    def append(self, records: list[tuple[bytes, int, frozenset[str]]]) -> list[Position]:
-        """Write ``(envelope, items, kinds)`` records and sync them to disk; returns where each ends."""
+    def append(self, entries: list[Entry]) -> list[Position]:
+        """Write the entries and sync them to disk; returns where each ends."""
         if self._fd < 0 or self._size >= self.segment_bytes:
             self._rotate()
         parts: list[bytes] = []
         positions = []
         offset = self._size
-        for envelope, items, kinds in records:
-            mask = kinds_mask(kinds)
-            parts.append(HEADER.pack(len(envelope), items, mask, _checksum(items, mask, envelope)))
-            parts.append(envelope)
-            offset += HEADER.size + len(envelope)
+        for entry in entries:
+            mask = kinds_mask(entry.kinds)
+            checksum = _checksum(entry.items, mask, entry.project_id, entry.request_length, entry.envelope)
+            parts.append(HEADER.pack(len(entry.envelope), entry.items, mask, entry.project_id, entry.request_length,
+                                     checksum))
+            parts.append(entry.envelope)
+            offset += HEADER.size + len(entry.envelope)
             positions.append(Position(self._segment, offset))
         try:
             for start in range(0, len(parts), MAX_WRITE_PARTS):
@@ -200,14 +213,14 @@ class IngestLog:
 def _parse(data: bytes, offset: int, segment: int) -> Record | None:
     if offset + HEADER.size > len(data):
         return None
-    length, items, mask, checksum = HEADER.unpack_from(data, offset)
+    length, items, mask, project_id, request_length, checksum = HEADER.unpack_from(data, offset)
     end = offset + HEADER.size + length
     if end > len(data):
         return None
     envelope = data[offset + HEADER.size:end]
-    if _checksum(items, mask, envelope) != checksum:
+    if _checksum(items, mask, project_id, request_length, envelope) != checksum:
         return None
-    return Record(envelope, items, mask_kinds(mask), Position(segment, end))
+    return Record(envelope, items, mask_kinds(mask), project_id, request_length, Position(segment, end))
 
 
 def _cut_short(data: bytes, offset: int) -> bool:
@@ -238,6 +251,19 @@ def write_synced(folder: Path, name: str, data: bytes) -> Path:
         os.fsync(handle.fileno())
     _sync_directory(folder)
     return path
+
+
+def _make_durable_folder(directory: Path) -> None:
+    """Create ``directory`` (and missing parents), syncing each new entry into its parent: a
+    segment synced into a folder whose own entry a power cut forgets would be lost with it."""
+    missing = []
+    path = directory
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        _sync_directory(folder.parent)
 
 
 def _sync_directory(directory: Path) -> None:
@@ -300,10 +326,9 @@ class Slot:
     over and replays what it left."""
 
     def __init__(self, base: Path, limit: int = 64):
-        base.mkdir(parents=True, exist_ok=True)
         for number in range(limit):
             path = base / f"slot-{number}"
-            path.mkdir(exist_ok=True)
+            _make_durable_folder(path)
             try:
                 self._fd = _lock(path)
             except LogError:

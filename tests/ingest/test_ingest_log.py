@@ -12,7 +12,7 @@ from ingest.committer import LoggedCommitter
 from ingest.decode import decode
 from ingest.envelope import envelope
 from ingest.errors import BadPayload
-from ingest.wal import HEADER, IngestLog, LogError, Position, Slot
+from ingest.wal import HEADER, Entry, IngestLog, LogError, Position, Slot
 from tests.ingest.factories import agentic_request
 from tests.processes import free_port
 from warehouse import Warehouse
@@ -23,15 +23,15 @@ pytestmark = pytest.mark.clickhouse
 LIMITS = {"max_items": 65536, "max_delay_s": 0.01, "max_pending_bytes": 10**8}
 
 
-def _records(count: int, size: int = 100) -> list[tuple[bytes, int, frozenset[str]]]:
-    return [(os.urandom(size), index + 1, frozenset({"gauge", "summary"} if index % 2 else set()))
-            for index in range(count)]
+def _records(count: int, size: int = 100) -> list[Entry]:
+    return [Entry(os.urandom(size), index + 1, frozenset({"gauge", "summary"} if index % 2 else set()),
+                  project_id=10**12 + index, request_length=size // 2) for index in range(count)]
 
 
-def _unstored(directory, **kwargs) -> list[tuple[bytes, int, frozenset[str]]]:
+def _unstored(directory, **kwargs) -> list[Entry]:
     log = IngestLog(directory, **kwargs)
     try:
-        return [(r.envelope, r.items, r.kinds) for r in log.unstored()]
+        return [Entry(r.envelope, r.items, r.kinds, r.project_id, r.request_length) for r in log.unstored()]
     finally:
         log.close()
 
@@ -68,11 +68,11 @@ def _logged_then_appended(folder, records, tail: bytes):
 
 def test_a_torn_last_record_is_cut_off_and_kept_aside(tmp_path):
     records = _records(3)
-    torn = HEADER.pack(500, 1, 0, 0) + b"partial"  # a crash mid-write: a header promising more than was written
+    torn = HEADER.pack(500, 1, 0, 0, 0, 0) + b"partial"  # a crash mid-write: a header promising more than was written
     segment = _logged_then_appended(tmp_path, records, torn)
     assert _unstored(tmp_path) == records
     assert [p.read_bytes() for p in (tmp_path / "corrupt").iterdir()] == [torn]
-    assert segment.stat().st_size == sum(HEADER.size + len(r[0]) for r in records)
+    assert segment.stat().st_size == sum(HEADER.size + len(r.envelope) for r in records)
     assert _unstored(tmp_path) == records  # cut off once: the next start reads the log cleanly
 
 
@@ -185,8 +185,12 @@ def test_an_envelope_the_warehouse_refuses_after_the_answer_is_set_aside_and_cou
 
 def test_a_repairable_envelope_is_repaired_not_set_aside(warehouse, tmp_path, project_id):
     committer = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
-    good, traces = _trace_envelope(project_id)
-    pending = committer.submit(b"\x05\xff\xff\xff\xff\xff", 64, project_id=project_id, repair=lambda _: good)
+    request = agentic_request(64)
+    traces = {s.trace_id.hex().upper() for s in request.resource_spans[0].scope_spans[0].spans}
+    # Field 50 as an (empty) group: valid protobuf, which ClickHouse's reader refuses.
+    body = request.SerializeToString() + bytes([0x93, 0x03, 0x94, 0x03])
+    pending = committer.submit(envelope(body, project_id, accepted_items=64), 64, project_id=project_id,
+                               request_length=len(body))
     assert pending.stored.result(timeout=60) == 64
     committer.stop()
     assert _stored_traces(project_id) == traces and not (tmp_path / "rejected").exists()
@@ -232,7 +236,7 @@ def test_a_log_no_running_process_holds_is_stored_at_start(warehouse, settings, 
 
     data, traces = _trace_envelope(project_id)
     log = IngestLog(tmp_path / "slot-3" / "traces")
-    log.append([(data, 64, frozenset())])
+    log.append([Entry(data, 64)])
     log.close()
     settings.INGEST_LOG_DIR = tmp_path
     server = IngestServerThread(warehouse.writer(), ack="stored").start()
