@@ -211,6 +211,13 @@ class GroupCommitter:
         self._commit(batch[middle:], tables, partial)
 
     def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
+        if _repairable(pending, exc):
+            # The warehouse's parser is stricter than ours about fields OTLP does not define (e.g.
+            # unknown groups): drop those and try once more, into the tables not yet holding it.
+            envelope = rewrapped(pending.envelope, pending.request_length,
+                                 lambda request: without_unknown_fields(self.signal, request))
+            self._commit([replace(pending, envelope=envelope, request_length=0)], tables, partial)
+            return
         stored = " (its rows of other metric kinds were stored)" if partial else ""
         _resolve(pending.stored, error=BadPayload(f"the warehouse could not parse the request{stored}: {exc}",
                                                   partial=partial))
@@ -377,25 +384,24 @@ class LoggedCommitter(GroupCommitter):
 
     def _poisoned(self, pending: Pending, tables: list[str], exc: WarehouseError, *, partial: bool) -> None:
         """Already acknowledged, so never dropped: a memory limit or query error may pass, so the lone
-        envelope is tried again a few times; one the warehouse cannot parse is repaired once if the
-        service can; what still fails is set aside."""
+        envelope is tried again a few times; one the warehouse cannot parse is repaired once (see the
+        base class); what still fails is set aside and counted as rejected."""
         if not isinstance(exc, BadInput) and pending.attempts < self.LONE_ATTEMPTS:
             self._stopped.wait(self.RETRY_FIRST_S * 2 ** pending.attempts)
             self._commit([replace(pending, attempts=pending.attempts + 1)], tables, partial)
             return
-        if pending.request_length:
-            envelope = rewrapped(pending.envelope, pending.request_length,
-                                 lambda request: without_unknown_fields(self.signal, request))
-            self._commit([replace(pending, envelope=envelope, request_length=0)], tables, partial)
-            return
-        self._set_aside(pending, exc)
+        if not _repairable(pending, exc):
+            self._set_aside(pending, exc)
+            self._count_rejected(pending)
+        super()._poisoned(pending, tables, exc, partial=partial)
+
+    def _count_rejected(self, pending: Pending) -> None:
         if pending.project_id and pending.items:
             try:
                 self._insert([accounting_envelope(b"", pending.project_id, rejected_items=pending.items)],
                              insert_tables(self.signal)[-1])
             except Exception:  # noqa: BLE001 - the envelope is safe in rejected/; only its count is missing
                 logger.exception("rejected items not counted", extra={"project_id": pending.project_id})
-        super()._poisoned(pending, tables, exc, partial=partial)
 
     def _set_aside(self, pending: Pending, exc: Exception) -> None:
         where = pending.position or Position(0, 0)
@@ -404,6 +410,10 @@ class LoggedCommitter(GroupCommitter):
         logger.error("the warehouse refused an acknowledged envelope; set aside",
                      extra={"signal": self.signal, "project_id": pending.project_id, "items": pending.items,
                             "path": str(path), "error": str(exc)})
+
+
+def _repairable(pending: Pending, exc: WarehouseError) -> bool:
+    return isinstance(exc, BadInput) and pending.request_length > 0
 
 
 def _resolve(future: Future, *, result: int | None = None, error: BaseException | None = None) -> None:

@@ -3,13 +3,12 @@
 import asyncio
 import logging
 from concurrent.futures import Future
-from dataclasses import replace
 from functools import partial
 
 from apps.telemetry import live
 from ingest import auth
 from ingest.committer import GroupCommitter
-from ingest.decode import Decoded, decode, decompress, without_unknown_fields
+from ingest.decode import Decoded, decode, decompress
 from ingest.envelope import envelope
 from ingest.errors import BadPayload, IngestError, Overloaded, PayloadTooLarge
 
@@ -75,18 +74,9 @@ class IngestService:
             return decoded
         try:
             await self._commit(signal, project_id, decoded)
-        except BadPayload as exc:
-            if exc.partial:
-                await self._count_rejected_request(signal, project_id)
-                raise
-            # The warehouse's parser is stricter than ours about fields OTLP does not define
-            # (e.g. unknown groups): drop those and try once more before refusing the request.
-            decoded = replace(decoded, payload=without_unknown_fields(signal, decoded.payload))
-            try:
-                await self._commit(signal, project_id, decoded)
-            except BadPayload:
-                await self._count_rejected_request(signal, project_id)
-                raise
+        except BadPayload:  # refused by the warehouse even after the committer's repair
+            await self._count_rejected_request(signal, project_id)
+            raise
         return decoded
 
     async def _commit(self, signal: str, project_id: int, decoded: Decoded) -> None:
