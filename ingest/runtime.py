@@ -13,6 +13,7 @@ from ingest.http_app import OtlpHttpApp
 from ingest.service import ByteBudget, IngestService
 from ingest.wal import IngestLog, Slot
 from warehouse import Warehouse
+from warehouse.otlp import SIGNALS
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class IngestRuntime:
         self.committers: dict[str, GroupCommitter] = {
             signal: (LoggedCommitter(signal, warehouse.writer(), IngestLog(self.slot.path / signal), **logged)
                      if self.slot else GroupCommitter(signal, warehouse.writer(), **limits))
-            for signal in ("traces", "metrics", "logs")
+            for signal in SIGNALS
         }
         inflight = ByteBudget(settings.INGEST_MAX_INFLIGHT_BYTES, settings.INGEST_RETRY_AFTER_S)
         self.service = IngestService(self.committers, settings.INGEST_MAX_BODY_BYTES, inflight)
@@ -50,7 +51,7 @@ class IngestRuntime:
         if not base.is_dir():
             return
         for path in Slot.orphans(base):
-            for signal in ("traces", "metrics", "logs"):
+            for signal in SIGNALS:
                 if (path / signal).is_dir():
                     self._replay(path / signal, signal)
 
