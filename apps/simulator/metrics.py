@@ -9,6 +9,7 @@ Prometheus scrape would give them. Values come from ``serving.py``'s replica sta
 import math
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
@@ -36,7 +37,7 @@ E2E_BOUNDS: tuple[float, ...] = (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 1
               480.0, 960.0, 1920.0, 7680.0)
 _PREFIX_HIT = {"Qwen/Qwen2.5-32B-Instruct": 0.45, "meta-llama/Llama-3.3-70B-Instruct": 0.3,
                "meta-llama/Llama-3.1-8B-Instruct": 0.2}
-_XID_PER_GPU_PER_S = 1 / (4 * 86_400)       # about one XID event per GPU every four days
+XID_PER_GPU_PER_S = 1 / (4 * 86_400)       # about one XID event per GPU every four days
 _SCOPE = InstrumentationScope("otelcol/prometheusreceiver", "0.139.0")
 
 
@@ -60,9 +61,10 @@ class _Cumulative:
 class FleetMetrics:
     """Cumulative metric state of the fleet; ``collect`` builds one scrape's worth of data."""
 
-    def __init__(self, fleet: Fleet, rng: random.Random, start: float):
+    def __init__(self, fleet: Fleet, rng: random.Random, start: float, xid_per_gpu_per_s: float = XID_PER_GPU_PER_S):
         self.fleet = fleet
         self.rng = rng
+        self.xid_per_gpu_per_s = xid_per_gpu_per_s
         self.start_ns = int(start * 1e9)
         self.state = _Cumulative()
         self.points = 0
@@ -108,7 +110,7 @@ class FleetMetrics:
             labels = {"gpu": str(replica.gpu_index), "UUID": replica.gpu_uuid, "device": f"nvidia{replica.gpu_index}",
                       "modelName": node.gpu.name, "hostname": node.host, "pci_bus_id": _pci(replica.gpu_index),
                       "DCGM_FI_DRIVER_VERSION": "570.172.08"}
-            xid = self._xid(replica, interval_s)
+            xid = self._xid(replica, interval_s, now_ns)
             gauges = {
                 "DCGM_FI_DEV_GPU_UTIL": round(r.utilization * 100), "DCGM_FI_PROF_SM_ACTIVE": r.sm_active,
                 "DCGM_FI_PROF_GR_ENGINE_ACTIVE": min(1.0, r.sm_active * 1.08),
@@ -149,7 +151,7 @@ class FleetMetrics:
             for name, value in gauges.items():
                 series.setdefault(name, []).append(self._point(labels, now_ns, value))
             key = (node.host, replica.gpu_index)
-            xid = self._xid(replica, interval_s)
+            xid = self._xid(replica, interval_s, now_ns)
             sums.setdefault("hw.energy", []).append(self._point(
                 labels, now_ns, round(self.state.add(key + ("energy",), r.power_w * interval_s), 3), cumulative=True))
             sums.setdefault("hw.errors", []).append(self._point(
@@ -157,11 +159,13 @@ class FleetMetrics:
                 cumulative=True))
         return self._gauges(series) + self._sums(sums)
 
-    def _xid(self, replica: ReplicaSpec, interval_s: float) -> int:
-        if self.rng.random() >= _XID_PER_GPU_PER_S * interval_s:
+    def _xid(self, replica: ReplicaSpec, interval_s: float, now_ns: int) -> int:
+        # The draw is made even at a zero rate: switching faults off leaves a fault-free scrape as it was.
+        if self.rng.random() >= self.xid_per_gpu_per_s * interval_s:
             return 0
         code = self.rng.choice((13, 31, 43))
-        self.xid_events.append({"host": replica.host, "gpu": replica.gpu_index, "xid": code})
+        at = datetime.fromtimestamp(now_ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
+        self.xid_events.append({"host": replica.host, "gpu": replica.gpu_index, "xid": code, "at": at})
         return code
 
     # -- vLLM -----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pathlib import Path
 from .emit import BlockingBatchProcessor, ExportPipeline, SeededIds, SpanEmitter, Tally, Target
 from .fleet import build_fleet
 from .incidents import KINDS, Incident, IncidentSchedule, backfill_schedule
-from .metrics import FleetMetrics, merge_metrics
+from .metrics import XID_PER_GPU_PER_S, FleetMetrics, merge_metrics
 from .serving import load_shape
 from .traffic import TrafficGenerator, slice_rng
 from .workload import TraceSpec
@@ -56,6 +56,7 @@ class SimulationConfig:
     incident_duration_s: float = 300.0
     live_interval_s: float = 15.0      # metrics interval (and tick) in live mode
     backfill_interval_s: float = 60.0  # metrics interval (and tick) in a backfill
+    spontaneous_faults: bool = True    # XID errors at a real fleet's rate, outside the incident schedule
     fleet_size: int = 1
     workers: int = 2                   # backfill processes (1: all in this process)
     environment: str = "demo"
@@ -64,11 +65,12 @@ class SimulationConfig:
 class _SliceWriter:
     """Generates and sends the traces of backfill slices (in a worker process, or inline)."""
 
-    def __init__(self, config: SimulationConfig, incidents: list[Incident]):
+    def __init__(self, config: SimulationConfig, incidents: list[Incident], epoch: float):
         self.config = config
+        self.epoch = epoch
         fleet = build_fleet(config.fleet_size)
         self.generator = TrafficGenerator(fleet, IncidentSchedule(incidents), config.seed, config.legacy_share,
-                                          config.fleet_size)
+                                          config.fleet_size, epoch)
         self.ids = SeededIds(random.Random(config.seed))
         # Two requests in flight, so that the server's group commit can put them in one insert.
         self.pipeline = ExportPipeline(config.target, workers=2)
@@ -79,7 +81,7 @@ class _SliceWriter:
         tally = Tally()
         interval = self.config.backfill_interval_s
         for tick in _ticks(start, end, interval):
-            self.ids.rng = slice_rng(self.config.seed, "ids", tick)
+            self.ids.rng = slice_rng(self.config.seed, "ids", tick - self.epoch)
             traces = self.generator.traces(tick, min(tick + interval, end),
                                            self.config.backfill_rate * load_shape(tick))
             for trace in traces:
@@ -97,12 +99,12 @@ class _SliceWriter:
 _worker: _SliceWriter | None = None
 
 
-def _worker_start(config: SimulationConfig, incidents: list[Incident]) -> None:
+def _worker_start(config: SimulationConfig, incidents: list[Incident], epoch: float) -> None:
     global _worker
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
-    _worker = _SliceWriter(config, incidents)
+    _worker = _SliceWriter(config, incidents, epoch)
 
 
 def _worker_write(start: float, end: float) -> Tally:
@@ -118,12 +120,13 @@ class Simulation:
         self.on_progress = on_progress or (lambda _: None)
         self.fleet = build_fleet(config.fleet_size)
         self.schedule = IncidentSchedule()
-        self.generator = TrafficGenerator(self.fleet, self.schedule, config.seed, config.legacy_share,
-                                          config.fleet_size)
         end = config.end or time.time()
         begin = _floor(end - config.backfill_s, config.backfill_interval_s)
+        self.generator = TrafficGenerator(self.fleet, self.schedule, config.seed, config.legacy_share,
+                                          config.fleet_size, begin)
         self.window = (begin, end)
-        self.metrics = FleetMetrics(self.fleet, random.Random(config.seed), begin)
+        self.metrics = FleetMetrics(self.fleet, random.Random(config.seed), begin,
+                                    XID_PER_GPU_PER_S if config.spontaneous_faults else 0.0)
         self.tally = Tally()
         self.phase = "starting"
         self.simulated_until = begin
@@ -158,7 +161,7 @@ class Simulation:
             self._backfill_parallel(slices)
 
     def _backfill_inline(self, slices: list[tuple[float, float]]) -> None:
-        writer = _SliceWriter(self.config, self.schedule.incidents)
+        writer = _SliceWriter(self.config, self.schedule.incidents, self.window[0])
         try:
             for start, end in slices:
                 if self.stop.is_set():
@@ -172,7 +175,7 @@ class Simulation:
     def _backfill_parallel(self, slices: list[tuple[float, float]]) -> None:
         context = multiprocessing.get_context("spawn")     # never fork a process that may hold chDB
         with ProcessPoolExecutor(self.config.workers, mp_context=context, initializer=_worker_start,
-                                 initargs=(self.config, self.schedule.incidents)) as pool:
+                                 initargs=(self.config, self.schedule.incidents, self.window[0])) as pool:
             pending: set[Future] = {pool.submit(_worker_write, start, end) for start, end in slices}
             for start, end in slices:
                 if self.stop.is_set():
@@ -199,7 +202,7 @@ class Simulation:
         scrapes = []
         for tick in _ticks(start, end, interval):
             tick_end = min(tick + interval, end)
-            self.metrics.rng = slice_rng(self.config.seed, "metrics", tick)
+            self.metrics.rng = slice_rng(self.config.seed, "metrics", tick - self.window[0])
             scrapes.append(self.metrics.collect(tick_end, tick_end - tick, self.generator.states(tick)))
             if len(scrapes) >= per_export:
                 self.pipeline.metrics(merge_metrics(scrapes))
@@ -221,7 +224,7 @@ class Simulation:
         self.phase = "live"
         config = self.config
         interval = config.live_interval_s
-        ids = SeededIds(slice_rng(config.seed, "ids", since))
+        ids = SeededIds(slice_rng(config.seed, "ids", since - self.window[0]))
         emitter = SpanEmitter(self.fleet.services, BlockingBatchProcessor(self.pipeline, batch_size=512), ids,
                               config.environment)
         deadline = None if config.live_s is None else time.time() + config.live_s

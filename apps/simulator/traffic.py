@@ -15,13 +15,17 @@ SPANS_PER_TRACE = 7.4          # measured mean over the default mix; turns a spa
 _CALM = IncidentSchedule().effects(0.0)
 
 
-def slice_rng(seed: int, purpose: str, start: float) -> random.Random:
-    return random.Random(f"{seed}:{purpose}:{start:.3f}")
+def slice_rng(seed: int, purpose: str, offset: float) -> random.Random:
+    """The random stream of one slice, seeded by its offset from the simulation's start (not by the wall
+    clock), so that a seed writes the same run wherever in time it is placed."""
+    return random.Random(f"{seed}:{purpose}:{offset:.3f}")
 
 
 class TrafficGenerator:
-    def __init__(self, fleet: Fleet, schedule: IncidentSchedule, seed: int, legacy_share: float, fleet_size: int):
+    def __init__(self, fleet: Fleet, schedule: IncidentSchedule, seed: int, legacy_share: float, fleet_size: int,
+                 epoch: float = 0.0):
         self.fleet = fleet
+        self.epoch = epoch
         self.schedule = schedule
         self.seed = seed
         self.fleet_size = fleet_size
@@ -42,7 +46,7 @@ class TrafficGenerator:
         service_weights = [service_rps(s, start, 1, self._weights, effects) for s in self.fleet.services]
         calm = sum(service_rps(s, start, 1, self._weights, _CALM) for s in self.fleet.services)
         trace_rate = span_rate / SPANS_PER_TRACE * sum(service_weights) / calm
-        rng = slice_rng(self.seed, "traffic", start)
+        rng = slice_rng(self.seed, "traffic", start - self.epoch)
         self.workload.rng = rng
         traces = []
         t = start + rng.expovariate(trace_rate)

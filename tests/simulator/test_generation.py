@@ -141,3 +141,24 @@ def test_durations(text, seconds):
 def test_bad_durations_are_refused_with_the_accepted_forms(text):
     with pytest.raises(ValueError, match="duration|longer than"):
         parse_duration(text)
+
+
+def test_spontaneous_xid_errors_are_recorded_with_their_time_and_switch_off_without_changing_a_fault_free_scrape():
+    fleet = build_fleet()
+    states = replica_states(fleet, T0, 1, IncidentSchedule().effects(T0))
+
+    def scrape(rate: float) -> tuple[FleetMetrics, list]:
+        metrics = FleetMetrics(fleet, random.Random(7), T0, xid_per_gpu_per_s=rate)
+        data = metrics.collect(T0 + 60, 60, states)
+        return metrics, [(m.name, [p.value if hasattr(p, "value") else p.sum for p in m.data.data_points]) for rm in data.resource_metrics
+                         for sm in rm.scope_metrics for m in sm.metrics if "XID" not in m.name and "errors" not in m.name]
+
+    faulty, _ = scrape(1 / 60)                         # every GPU draws a fault in a 60 s scrape
+    rare, rare_points = scrape(1e-12)                  # a real rate that happens to draw none
+    calm, calm_points = scrape(0.0)
+    gpus = sum(len(node.replicas) for node in fleet.nodes)
+    assert len(faulty.xid_events) == gpus and calm.xid_events == []
+    assert {event["at"] for event in faulty.xid_events} == {datetime.fromtimestamp(T0 + 60, UTC).isoformat()
+                                                             .replace("+00:00", "Z")}
+    assert {event["xid"] for event in faulty.xid_events} <= {13, 31, 43}
+    assert rare.xid_events == [] and rare_points == calm_points   # switched off, a fault-free scrape is unchanged

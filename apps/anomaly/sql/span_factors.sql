@@ -4,11 +4,13 @@
 -- symptom: slower than the baseline's p95 for the span's peer group (same operation, model, tool
 -- and prompt) for latency, likewise for time to first token and input tokens per call, an error for
 -- errors; volume symptoms weigh spans by count or tokens instead. The pseudo-dimension '*' carries
--- the totals.
+-- the totals. A call's model is the one it asked for (falling back to the one that answered): a failed
+-- call has no response model, so the answering snapshot would put a model's errors and its successes
+-- under two names, and its errors would look like their own, always-failing model.
 WITH
     {symptom:String} AS symptom,
     peers AS (
-        SELECT operation AS p_operation, if(response_model != '', response_model, request_model) AS p_model,
+        SELECT operation AS p_operation, if(request_model != '', request_model, response_model) AS p_model,
                tool_name AS p_tool, span_attributes['gen_ai.prompt.name'] AS p_prompt,
                quantileTDigest(0.95)(duration_ns) AS p95_duration,
                quantileTDigestIf(0.95)(ttft_ns, ttft_ns > 0) AS p95_ttft,
@@ -45,7 +47,7 @@ FROM (
             ('*', '*'),
             ('service', toString(s.service_name)), ('endpoint', toString(s.endpoint)),
             ('operation', toString(s.operation)), ('provider', toString(s.provider)),
-            ('model', if(s.response_model != '', toString(s.response_model), toString(s.request_model))),
+            ('model', if(s.request_model != '', toString(s.request_model), toString(s.response_model))),
             ('tenant', toString(s.tenant)), ('host', toString(s.host)),
             ('gpu', if(s.gpu_id != '', concat(toString(s.host), '/', toString(s.gpu_id)), '')),
             ('tool', toString(s.tool_name)), ('agent', toString(s.agent_name)),
@@ -58,7 +60,7 @@ FROM (
     FROM spans AS s
     LEFT JOIN peers
         ON s.operation = peers.p_operation
-       AND if(s.response_model != '', s.response_model, s.request_model) = peers.p_model
+       AND if(s.request_model != '', s.request_model, s.response_model) = peers.p_model
        AND s.tool_name = peers.p_tool
        AND s.span_attributes['gen_ai.prompt.name'] = peers.p_prompt
     WHERE s.project_id = {project_id:UInt64}
