@@ -86,4 +86,7 @@ class IngestRuntime:
             committer.warehouse.close()
         if self.slot:
             self.slot.release()
-        logger.info("ingest flushed", extra={s: c.stats.items for s, c in self.committers.items()})
+        for signal, committer in self.committers.items():
+            stats = committer.stats
+            logger.info("ingest flushed %s: %d items stored in %d batches (largest %d), %.1f s inserting",
+                        signal, stats.items, stats.batches, stats.max_batch_items, stats.insert_seconds)

@@ -1,0 +1,102 @@
+"""Where a span insert's CPU goes, view by view: the CPU time of one group-committed batch (~65k spans
+of the ingest bench's agentic traffic) inserted into a fresh chDB warehouse, with all views attached and
+with each view detached in turn. Merges are stopped, so only the insert itself is measured.
+
+A view's cost is the batch's CPU with every view minus the batch's CPU without that one (for the stage
+view, without it nothing downstream runs either). The variants are interleaved and each is taken at its
+best of ``--rounds``, because this shared machine's pace drifts within minutes; the protobuf parse rate
+is printed alongside as the machine's pace (the issue's reference: ≈ 650k spans/s).
+
+Usage: python bench/view_costs.py [--rounds 5] [--requests 128]
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SPANS_PER_REQUEST = 512
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=128)
+    args = parser.parse_args()
+    os.environ["INFEROPS_DATA_DIR"] = tempfile.mkdtemp(prefix="inferops-view-costs-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inferops_site.settings")
+    import django
+
+    django.setup()
+    from bench.ingest_bench import bodies, parse_rate
+    from ingest.decode import decode
+    from ingest.envelope import envelope
+    from warehouse import get_warehouse
+    from warehouse.admin import migrate
+    from warehouse.otlp import insert_envelopes
+
+    migrate()
+    warehouse = get_warehouse().writer()
+    payloads = bodies(16)
+    decoded = [decode("traces", body, "protobuf") for body in payloads]
+    batch = b"".join(envelope(d.payload, 1, accepted_items=d.accepted) for d in decoded) * (args.requests // 16)
+    spans = args.requests // 16 * 16 * SPANS_PER_REQUEST
+    warehouse.command("SYSTEM STOP MERGES")
+    views = warehouse.admin_query("SELECT name FROM system.tables WHERE database = currentDatabase() "
+                                  "AND engine = 'MaterializedView' ORDER BY name")["name"].to_list()
+    feeding = _views_of(warehouse)
+    variants = ["all", *feeding]
+
+    def cpu_of(variant: str) -> float:
+        detached = [] if variant == "all" else [variant]
+        for view in detached:
+            warehouse.command(f"DETACH TABLE {view}")
+        try:
+            began = time.process_time()
+            insert_envelopes(warehouse, "traces", batch)
+            return time.process_time() - began
+        finally:
+            for view in detached:
+                warehouse.command(f"ATTACH TABLE {view}")
+
+    cpu_of("all")                                                     # warm up
+    best = {variant: float("inf") for variant in variants}
+    paces = []
+    for _ in range(args.rounds):
+        paces.append(parse_rate(payloads[:4]))
+        for variant in variants:
+            best[variant] = min(best[variant], cpu_of(variant))
+    whole = best["all"]
+    report = {"spans_per_batch": spans, "reference_protobuf_parse_spans_per_s": [min(paces), max(paces)],
+              "insert_us_per_span_all_views": round(whole / spans * 1e6, 2),
+              "view_us_per_span": {v: round((whole - best[v]) / spans * 1e6, 2) for v in variants if v != "all"},
+              "views_not_on_the_span_path": sorted(set(views) - set(feeding))}
+    print(json.dumps(report, indent=2))
+
+
+def _views_of(warehouse) -> list[str]:
+    """The materialised views a span insert runs: those depending on otlp_spans_in, and transitively on
+    the tables they write to."""
+    rows = warehouse.admin_query(
+        "SELECT name, engine, dependencies_table, create_table_query FROM system.tables "
+        "WHERE database = currentDatabase()").to_dicts()
+    by_name = {row["name"]: row for row in rows}
+    found: list[str] = []
+    pending = ["otlp_spans_in"]
+    while pending:
+        for view in by_name[pending.pop()]["dependencies_table"]:
+            if view in found:
+                continue
+            found.append(view)
+            query = by_name[view]["create_table_query"]
+            pending.append(query.split(" TO ", 1)[1].split()[0].split(".")[-1].strip("`"))
+    return found
+
+
+if __name__ == "__main__":
+    main()
