@@ -1,11 +1,14 @@
-"""Where a span insert's CPU goes, view by view: the CPU time of one group-committed batch (~65k spans
-of the ingest bench's agentic traffic) inserted into a fresh chDB warehouse, with all views attached and
-with each view detached in turn. Merges are stopped, so only the insert itself is measured.
+"""Where a span insert's CPU goes, view by view: the CPU time of inserting one request (512 spans) and
+one group-committed batch (``--requests`` of them, 65k spans) of the ingest bench's agentic traffic into
+a fresh chDB warehouse, with all views attached and with each view detached in turn. Merges are
+stopped, so only the insert itself is measured.
 
-A view's cost is the batch's CPU with every view minus the batch's CPU without that one (for the stage
-view, without it nothing downstream runs either). The variants are interleaved and each is taken at its
-best of ``--rounds``, because this shared machine's pace drifts within minutes; the protobuf parse rate
-is printed alongside as the machine's pace (the issue's reference: ≈ 650k spans/s).
+A view's cost is the CPU with every view minus the CPU without that one (for the stage view, without
+it nothing downstream runs either), split into what every insert pays whatever its size (planning:
+ms an insert, from the difference between the two sizes) and what each span adds (µs a span). The
+variants are interleaved and each is taken at its best of ``--rounds``, because this shared machine's
+pace drifts within minutes; the protobuf parse rate is printed alongside as the machine's pace (the
+issue's reference: ≈ 650k spans/s).
 
 Usage: python bench/view_costs.py [--rounds 5] [--requests 128]
 """
@@ -44,6 +47,7 @@ def main() -> None:
     warehouse = get_warehouse().writer()
     payloads = bodies(16)
     decoded = [decode("traces", body, "protobuf") for body in payloads]
+    one = envelope(decoded[0].payload, 1, accepted_items=decoded[0].accepted)
     batch = b"".join(envelope(d.payload, 1, accepted_items=d.accepted) for d in decoded) * (args.requests // 16)
     spans = args.requests // 16 * 16 * SPANS_PER_REQUEST
     warehouse.command("SYSTEM STOP MERGES")
@@ -52,29 +56,38 @@ def main() -> None:
     feeding = _views_of(warehouse)
     variants = ["all", *feeding]
 
-    def cpu_of(variant: str) -> float:
+    def cpu_of(variant: str, payload: bytes) -> float:
         detached = [] if variant == "all" else [variant]
         for view in detached:
             warehouse.command(f"DETACH TABLE {view}")
         try:
             began = time.process_time()
-            insert_envelopes(warehouse, "traces", batch)
+            insert_envelopes(warehouse, "traces", payload)
             return time.process_time() - began
         finally:
             for view in detached:
                 warehouse.command(f"ATTACH TABLE {view}")
 
-    cpu_of("all")                                                     # warm up
-    best = {variant: float("inf") for variant in variants}
+    cpu_of("all", batch)                                              # warm up
+    best = {(variant, size): float("inf") for variant in variants for size in ("one", "batch")}
     paces = []
     for _ in range(args.rounds):
         paces.append(parse_rate(payloads[:4]))
         for variant in variants:
-            best[variant] = min(best[variant], cpu_of(variant))
-    whole = best["all"]
+            for size, payload in (("one", one), ("batch", batch)):
+                best[variant, size] = min(best[variant, size], cpu_of(variant, payload))
+
+    def split(variant: str) -> tuple[float, float]:
+        """(ms an insert, µs a span) of all views, or of one view: with it minus without it."""
+        costs = {size: best["all", size] - (best[variant, size] if variant != "all" else 0.0)
+                 for size in ("one", "batch")}
+        per_span = (costs["batch"] - costs["one"]) / (spans - SPANS_PER_REQUEST)
+        return round((costs["one"] - per_span * SPANS_PER_REQUEST) * 1e3, 1), round(per_span * 1e6, 2)
+
     report = {"spans_per_batch": spans, "reference_protobuf_parse_spans_per_s": [min(paces), max(paces)],
-              "insert_us_per_span_all_views": round(whole / spans * 1e6, 2),
-              "view_us_per_span": {v: round((whole - best[v]) / spans * 1e6, 2) for v in variants if v != "all"},
+              "all_views": dict(zip(("ms_an_insert", "us_a_span"), split("all"), strict=True)),
+              "each_view": {v: dict(zip(("ms_an_insert", "us_a_span"), split(v), strict=True))
+                            for v in variants if v != "all"},
               "views_not_on_the_span_path": sorted(set(views) - set(feeding))}
     print(json.dumps(report, indent=2))
 
