@@ -67,7 +67,6 @@ class _SliceWriter:
 
     def __init__(self, config: SimulationConfig, incidents: list[Incident], epoch: float):
         self.config = config
-        self.epoch = epoch
         fleet = build_fleet(config.fleet_size)
         self.generator = TrafficGenerator(fleet, IncidentSchedule(incidents), config.seed, config.legacy_share,
                                           config.fleet_size, epoch)
@@ -81,7 +80,7 @@ class _SliceWriter:
         tally = Tally()
         interval = self.config.backfill_interval_s
         for tick in _ticks(start, end, interval):
-            self.ids.rng = slice_rng(self.config.seed, "ids", tick - self.epoch)
+            self.ids.rng = slice_rng(self.config.seed, "ids", tick)
             traces = self.generator.traces(tick, min(tick + interval, end),
                                            self.config.backfill_rate * load_shape(tick))
             for trace in traces:
@@ -224,7 +223,7 @@ class Simulation:
         self.phase = "live"
         config = self.config
         interval = config.live_interval_s
-        ids = SeededIds(slice_rng(config.seed, "ids", since - self.window[0]))
+        ids = SeededIds(slice_rng(config.seed, "ids", since))
         emitter = SpanEmitter(self.fleet.services, BlockingBatchProcessor(self.pipeline, batch_size=512), ids,
                               config.environment)
         deadline = None if config.live_s is None else time.time() + config.live_s

@@ -15,10 +15,11 @@ SPANS_PER_TRACE = 7.4          # measured mean over the default mix; turns a spa
 _CALM = IncidentSchedule().effects(0.0)
 
 
-def slice_rng(seed: int, purpose: str, offset: float) -> random.Random:
-    """The random stream of one slice, seeded by its offset from the simulation's start (not by the wall
-    clock), so that a seed writes the same run wherever in time it is placed."""
-    return random.Random(f"{seed}:{purpose}:{offset:.3f}")
+def slice_rng(seed: int, purpose: str, at: float) -> random.Random:
+    """The random stream of one slice. What the data looks like is seeded by the slice's offset from the
+    simulation's start, so that a seed writes the same run wherever in time it is placed; trace and span
+    ids by the slice's own time, so that two runs of one seed never share an id."""
+    return random.Random(f"{seed}:{purpose}:{at:.3f}")
 
 
 class TrafficGenerator:

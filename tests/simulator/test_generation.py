@@ -162,3 +162,15 @@ def test_spontaneous_xid_errors_are_recorded_with_their_time_and_switch_off_with
                                                              .replace("+00:00", "Z")}
     assert {event["xid"] for event in faulty.xid_events} <= {13, 31, 43}
     assert rare.xid_events == [] and rare_points == calm_points   # switched off, a fault-free scrape is unchanged
+
+
+def test_a_run_placed_a_week_later_is_the_same_traffic_a_week_later():
+    week = 7 * 86_400
+
+    def shape(epoch: float) -> list:
+        generated = TrafficGenerator(build_fleet(), IncidentSchedule(), 3, 0.25, 1, epoch).traces(epoch + 60, epoch + 120, 40.0)
+        return [(t.service, t.tenant, t.dialect, [(s.name, round(s.start - epoch, 6), round(s.end - epoch, 6), s.parent,
+                                                   sorted(s.attributes.items(), key=str), s.error) for s in t.spans])
+                for t in generated]
+
+    assert shape(T0) == shape(T0 + week)     # seeded by the wall clock, the two would differ
