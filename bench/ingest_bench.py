@@ -223,6 +223,13 @@ def phase(data_dir: str, server_pid: int, run) -> dict:
             "server_cpu_share": round((cpu_seconds(server_pid) - cpu) / (stored_at - began), 2)}
 
 
+def wrapped(decoded: list) -> list[bytes]:
+    """Decoded requests as the ingest path hands them to chDB: one envelope each, for a test project."""
+    from ingest.envelope import envelope
+
+    return [envelope(d.payload, 1, accepted_items=d.accepted) for d in decoded]
+
+
 def quantile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p * len(values)))]
 
@@ -249,7 +256,6 @@ def components(payloads: list[bytes], data_dir: str) -> dict:
 
     django.setup()
     from ingest.decode import decode
-    from ingest.envelope import envelope
     from warehouse import get_warehouse
     from warehouse.admin import migrate
     from warehouse.otlp import insert_envelopes
@@ -259,7 +265,7 @@ def components(payloads: list[bytes], data_dir: str) -> dict:
     began = time.perf_counter()
     decoded = [decode("traces", body, "protobuf") for body in payloads]
     decode_s = (time.perf_counter() - began) / (len(payloads) * SPANS_PER_REQUEST)
-    batch = b"".join(envelope(d.payload, 1, accepted_items=d.accepted) for d in decoded) * (128 // len(payloads) or 1)
+    batch = b"".join(wrapped(decoded)) * (128 // len(payloads) or 1)
     spans = batch.count(b"\xc8\x3e") * SPANS_PER_REQUEST  # one project field (1001) per envelope
     warehouse = get_warehouse().writer()
     insert_envelopes(warehouse, "traces", batch)  # warm up
