@@ -2,6 +2,7 @@
 
 import csv
 import io
+import math
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -173,9 +174,60 @@ def test_long_windows_read_the_sealed_rollups_and_match_the_minute_rollup(explor
     exact = ["bucket", "grp", "whole_window", "all_groups", "requests", "errors", "input_tokens", "output_tokens",
              "llm_calls"]
     assert hourly.select(exact).rows() == minutes.select(exact).rows()
-    for column in ("duration_ms", "ttft_ms"):
-        for ours, theirs in zip(hourly[column].to_list(), minutes[column].to_list(), strict=True):
-            assert ours == pytest.approx(theirs, rel=0.05, abs=1.0, nan_ok=True)
+    # A t-digest's error is in rank, not in value: where a group holds few spans, or a gap in the
+    # distribution lies at a quantile, two merge orders can answer values far apart (146 against 160 ms
+    # for a median between two of a handful of requests). So each answer is checked against the spans
+    # themselves: it lies between the values ranked a few percent either side of its quantile.
+    spans = exact_values(explore_dataset.project_id, group_by, values if filtered else [], step_s)
+    for frame in (hourly, minutes):
+        for row in frame.iter_rows(named=True):
+            for column, of in (("duration_ms", "requests" if scope == "requests" else "llm"), ("ttft_ms", "ttft")):
+                sample = row_sample(spans, row, of)
+                for quantile, answer in zip(QUANTILES, row[column], strict=True):
+                    if not sample:  # no span of the kind: no answer
+                        assert math.isnan(answer), (column, row["bucket"], row["grp"])
+                        continue
+                    low, high = rank_band(sample, quantile)
+                    assert low <= answer <= high, (column, row["bucket"], row["grp"], quantile, answer, low, high)
+
+
+QUANTILES = (0.5, 0.9, 0.95, 0.99)
+RANK_ERROR = 0.03
+GROUP_COLUMNS = {"service": "service_name", "endpoint": "endpoint", "tenant": "tenant",
+                 "model": "if(response_model != '', response_model, request_model)"}
+
+
+def exact_values(project_id: int, group_by: str, values: list[str], step_s: int):
+    """Every span's bucket, group, scope and latencies, read from the spans table itself."""
+    from warehouse import get_warehouse
+
+    sql = ("SELECT toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({step:UInt32})), 0, 'UTC') AS bucket, "
+           f"{GROUP_COLUMNS[group_by]} AS grp, parent_span_id = toFixedString('', 8) AS is_root, "
+           "operation IN {llm:Array(String)} AS is_llm, duration_ns / 1e6 AS duration, ttft_ns / 1e6 AS ttft "
+           "FROM spans WHERE project_id = {p:UInt64} AND (empty({values:Array(String)}) OR grp IN {values:Array(String)})")
+    return get_warehouse().admin_query(sql, {"p": project_id, "step": step_s, "llm": list(LLM_OPERATIONS),
+                                             "values": values})
+
+
+def row_sample(spans, row: dict, of: str) -> list[float]:
+    """The sorted latencies behind one row of the overview (its bucket and group unless rolled up)."""
+    import polars as pl
+
+    wanted = {"requests": pl.col("is_root") == 1, "llm": pl.col("is_llm") == 1,
+              "ttft": (pl.col("is_llm") == 1) & (pl.col("ttft") > 0)}[of]
+    if not row["whole_window"]:
+        wanted &= pl.col("bucket").dt.replace_time_zone(None) == row["bucket"].replace(tzinfo=None)
+    if not row["all_groups"]:
+        wanted &= pl.col("grp") == row["grp"]
+    return sorted(spans.filter(wanted)["ttft" if of == "ttft" else "duration"].to_list())
+
+
+def rank_band(sample: list[float], quantile: float) -> tuple[float, float]:
+    """The values ranked RANK_ERROR below and above a quantile, widened by a t-digest's Float32 rounding."""
+    n = len(sample)
+    low = sample[max(0, int((quantile - RANK_ERROR) * n) - 1)]
+    high = sample[min(n - 1, int((quantile + RANK_ERROR) * n) + 1)]
+    return low - abs(low) * 1e-6, high + abs(high) * 1e-6
 
 
 def test_sealing_is_idempotent_and_repairs_a_chunk_a_crash_left_behind(explore_dataset):
