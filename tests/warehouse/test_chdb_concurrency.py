@@ -24,3 +24,50 @@ def test_concurrent_parameterised_queries_each_get_their_own_values(warehouse):
     for thread in threads:
         thread.join()
     assert results == {o: [(o + i, f"t{o}") for i in range(150)] for o in (0, 1000, 2000, 3000)}
+
+
+@pytest.fixture
+def scratch_table(warehouse):
+    name = f"spool_probe_{threading.get_ident()}"
+    warehouse.backend.command(f"CREATE TABLE {name} (writer UInt32, n UInt32, text String) ENGINE = MergeTree ORDER BY n")
+    yield name
+    warehouse.backend.command(f"DROP TABLE {name}")
+
+
+def _rows(writer: int, count: int) -> list[bytes]:
+    return [f"{writer},{n},{'x' * (n % 97)}\n".encode() for n in range(count)]
+
+
+def test_inserts_through_one_writer_side_by_side_each_store_exactly_their_rows(warehouse, scratch_table):
+    """One writer's in-memory spool is rewritten in place by each insert; an insert that finds it busy
+    takes a file of its own. Payloads that shrink from one insert to the next leave nothing behind."""
+    backend = warehouse.backend.new_writer()
+    sizes = {writer: [3000, 40, 1200, 7] for writer in range(4)}
+
+    def insert(writer: int) -> None:
+        for count in sizes[writer]:
+            rows = _rows(writer, count)
+            payload = rows if count % 2 else b"".join(rows)  # chunks and whole bytes
+            backend.insert_formatted(f"INSERT INTO {scratch_table}", "CSV", payload, {})
+
+    threads = [threading.Thread(target=insert, args=(writer,)) for writer in sizes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = warehouse.backend.query_arrow(
+        f"SELECT writer, count() AS c, sum(length(text)) AS chars FROM {scratch_table} GROUP BY writer ORDER BY writer", {})
+    expected = [(w, sum(sizes[w]), sum(n % 97 for count in sizes[w] for n in range(count))) for w in sizes]
+    assert list(zip(*(stored.column(i).to_pylist() for i in range(3)), strict=True)) == expected
+
+
+def test_without_in_memory_files_the_payload_goes_through_a_private_file_that_is_removed(warehouse, scratch_table,
+                                                                                         monkeypatch):
+    import os
+    from pathlib import Path
+
+    monkeypatch.delattr(os, "memfd_create")
+    backend = warehouse.backend.new_writer()
+    backend.insert_formatted(f"INSERT INTO {scratch_table}", "CSV", _rows(9, 500), {})
+    assert warehouse.backend.query_arrow(f"SELECT count() FROM {scratch_table} WHERE writer = 9", {}).column(0)[0].as_py() == 500
+    assert not list((Path(backend.path) / "insert_spool").glob("*"))

@@ -111,6 +111,82 @@ def _session(path: str, max_memory_bytes: int):
     return session
 
 
+class _Spool:
+    """Where an insert's payload waits for ``FROM INFILE``.
+
+    On Linux, one in-memory file (memfd) per writer, rewritten in place by each insert: a file in the
+    data folder cost each batch a filesystem write, a read back, the freeing of its page cache and
+    inode churn (the insert thread's kernel time fell from 5.7 % to 2.6 % of a saturated ingest core),
+    and could reach the disk if an insert ran long; a fresh in-memory file would have its pages zeroed
+    by the kernel each time. Elsewhere, and for an insert that finds the writer's file busy, a file of its
+    own (files in the data folder are left only by a process that died mid-insert, never acknowledged,
+    and are removed when the folder is next opened).
+    """
+
+    KEEP_BYTES = 128 * 1024 * 1024  # the pages of a larger payload are given back once it is inserted
+
+    def __init__(self, data_path: str):
+        self._folder = Path(data_path) / SPOOL
+        self._memory = hasattr(os, "memfd_create")
+        self._fd = _memory_file() if self._memory else -1
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def holding(self, payload: bytes | Sequence[bytes]):
+        """A path that holds ``payload`` for as long as the context lasts."""
+        if self._fd >= 0 and self._lock.acquire(blocking=False):
+            size = 0
+            try:
+                size = _write_from_start(self._fd, payload)
+                yield f"/proc/self/fd/{self._fd}"
+            finally:
+                if size > self.KEEP_BYTES:
+                    os.ftruncate(self._fd, 0)
+                self._lock.release()
+        elif self._memory:
+            fd = _memory_file()
+            try:
+                _write_from_start(fd, payload)
+                yield f"/proc/self/fd/{fd}"
+            finally:
+                os.close(fd)
+        else:
+            yield from self._on_disk(payload)
+
+    def _on_disk(self, payload: bytes | Sequence[bytes]):
+        self._folder.mkdir(exist_ok=True)
+        if not _SAFE_PATH.match(str(self._folder)):
+            raise WarehouseError(f"chDB data folder path {self._folder.parent} has characters we will not put in SQL")
+        handle, path = tempfile.mkstemp(dir=self._folder, suffix=".bin")
+        try:
+            _write_from_start(handle, payload)
+            os.close(handle)
+            handle = -1
+            yield path
+        finally:
+            if handle >= 0:
+                os.close(handle)
+            os.unlink(path)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _memory_file() -> int:
+    return os.memfd_create("inferops-insert", os.MFD_CLOEXEC)
+
+
+def _write_from_start(fd: int, payload: bytes | Sequence[bytes]) -> int:
+    """Write ``payload`` at the start of ``fd`` and cut the file there; returns its size."""
+    with os.fdopen(fd, "wb", closefd=False) as file:
+        file.seek(0)
+        file.write(payload) if isinstance(payload, bytes) else file.writelines(payload)
+        file.truncate()
+        return file.tell()
+
+
 class ChdbBackend:
     engine = "chdb"
 
@@ -118,6 +194,7 @@ class ChdbBackend:
         self.path = path
         self.max_memory_bytes = max_memory_bytes
         self._session = _session(path, max_memory_bytes)
+        self._spool = _Spool(path)
 
     def query_arrow(self, sql: str, params: dict[str, str]) -> pa.Table:
         return _run(self._session, sql, "ArrowTable", params)
@@ -141,26 +218,13 @@ class ChdbBackend:
         rejects the rows, so the payload goes through a private file and ``FROM INFILE`` on the
         ordinary query path, which raises every engine error.
         """
-        spool = self._spool_dir()
-        handle, path = tempfile.mkstemp(dir=spool, suffix=".bin")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(payload) if isinstance(payload, bytes) else file.writelines(payload)
-            clause = ""
-            if settings:
-                # Setting names are identifiers from code; values are quoted literals.
-                clause = " SETTINGS " + ", ".join(f"{check_identifier(k)} = {_literal(v)}" for k, v in settings.items())
-            sql = f"{insert_sql} FROM INFILE {_literal(path)}{clause} FORMAT {check_identifier(fmt)}"
-            _run(self._session, sql, "CSV")
-        finally:
-            os.unlink(path)
-
-    def _spool_dir(self) -> str:
-        spool = Path(self.path) / SPOOL
-        spool.mkdir(exist_ok=True)
-        if not _SAFE_PATH.match(str(spool)):
-            raise WarehouseError(f"chDB data folder path {self.path!r} has characters we will not put in SQL")
-        return str(spool)
+        clause = ""
+        if settings:
+            # Setting names are identifiers from code; values are quoted literals.
+            clause = " SETTINGS " + ", ".join(f"{check_identifier(k)} = {_literal(v)}" for k, v in settings.items())
+        with self._spool.holding(payload) as path:
+            _run(self._session, f"{insert_sql} FROM INFILE {_literal(path)}{clause} FORMAT {check_identifier(fmt)}",
+                 "CSV")
 
     def new_writer(self) -> "ChdbBackend":
         return ChdbBackend(self.path, self.max_memory_bytes)
@@ -169,6 +233,7 @@ class ChdbBackend:
         self.command("SELECT 1")
 
     def close(self) -> None:
+        self._spool.close()
         self._session.close()
 
 
