@@ -11,7 +11,7 @@ from ingest.committer import GroupCommitter, LoggedCommitter
 from ingest.grpc_server import build_server
 from ingest.http_app import OtlpHttpApp
 from ingest.service import ByteBudget, IngestService
-from ingest.wal import IngestLog, Slot
+from ingest.wal import IngestLog, Slot, unstored_bytes
 from warehouse import Warehouse
 from warehouse.otlp import SIGNALS
 
@@ -56,14 +56,15 @@ class IngestRuntime:
                     self._replay(path / signal, signal)
 
     def _replay(self, folder: Path, signal: str) -> None:
-        log = IngestLog(folder)
-        if next(log.unstored(), None) is None:
-            log.close()
+        # Sized from the files alone: a log with something past its checkpoint is read once, by the
+        # committer that stores it (a torn tail alone makes a committer that replays nothing).
+        if not unstored_bytes(folder):
             return
         writer = self.warehouse.writer()
-        committer = LoggedCommitter(signal, writer, log, **self.limits).start()
-        logger.warning("storing what another ingest process left in its log",
-                       extra={"log": str(folder), "envelopes": committer.replayed})
+        committer = LoggedCommitter(signal, writer, IngestLog(folder), **self.limits).start()
+        if committer.replayed:
+            logger.warning("storing what another ingest process left in its log",
+                           extra={"log": str(folder), "envelopes": committer.replayed})
         committer.stop(timeout=3600)
         writer.close()
 
