@@ -38,10 +38,18 @@ def insert_settings(signal: str) -> dict[str, str]:
         "parallel_view_processing": "1",
         # Every insert plans its views anew (see schema 0020), on one in-memory block: the AND-chain
         # rewrite derives extra comparisons for index use, of which there is none, and took ~12 ms of
-        # a span batch's ~124. (The plan optimisations must stay: without them the metrics views
-        # compute per-metric fields after exploding the data points, once per point.)
+        # a span batch's ~124.
         "optimize_and_compare_chain": "0",
+        **_SIGNAL_SETTINGS.get(signal, {}),
     }
+
+
+# The span views read one in-memory block each, with no index or order to use: the query-plan
+# optimisations find nothing to improve there and only add to each insert's planning (without them a
+# 65k-span insert plans in ~20 ms less and runs ~0.2 µs a span faster; bench/README.md). The metrics
+# views need them: without them they compute per-metric fields after exploding the data points, once
+# per point.
+_SIGNAL_SETTINGS = {"traces": {"query_plan_enable_optimizations": "0"}}
 
 
 # Metrics have a Null table per kind (schema 0021), because every insert plans every view of its table:
