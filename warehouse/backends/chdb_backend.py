@@ -127,7 +127,8 @@ class _Spool:
 
     def __init__(self, data_path: str):
         self._folder = Path(data_path) / SPOOL
-        self._memory = hasattr(os, "memfd_create")
+        # chDB opens the file by name, in this process: /proc/self/fd names the memfd
+        self._memory = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
         self._fd = _memory_file() if self._memory else -1
         self._lock = threading.Lock()
 
