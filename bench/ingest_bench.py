@@ -183,7 +183,9 @@ class Backlog(threading.Thread):
         super().__init__(daemon=True)
         self.folder = Path(data_dir) / "ingest-log" / "slot-0" / "traces"
         self.peak = 0
+        self.samples: list[int] = []  # every 0.2 s while the phase's load runs
         self.running = True
+        self.loading = True
 
     def now(self) -> int:
         from ingest.wal import unstored_bytes
@@ -192,8 +194,16 @@ class Backlog(threading.Thread):
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, self.now())
+            size = self.now()
+            self.peak = max(self.peak, size)
+            if self.loading:
+                self.samples.append(size)
             time.sleep(0.2)
+
+    def thirds_mb(self) -> list[float]:
+        """Mean backlog over the first and the last third of the load: level when storage keeps up."""
+        third = max(1, len(self.samples) // 3)
+        return [round(sum(part) / len(part) / 2**20, 1) for part in (self.samples[:third], self.samples[-third:])]
 
     def settle(self, timeout: float = 300) -> float:
         deadline = time.monotonic() + timeout
@@ -216,11 +226,15 @@ def phase(data_dir: str, server_pid: int, run) -> dict:
     backlog.start()
     began, cpu = time.perf_counter(), cpu_seconds(server_pid)
     result = run()
+    loaded_for, loaded_cpu = time.perf_counter() - began, cpu_seconds(server_pid) - cpu
+    backlog.loading = False
     stored_at = backlog.settle()
     acked = result["requests"] * SPANS_PER_REQUEST
     return {**result, "stored_spans_per_s": round(acked / (stored_at - began)),
             "log_backlog_peak_mb": round(backlog.peak / 2**20, 1),
-            "server_cpu_share": round((cpu_seconds(server_pid) - cpu) / (stored_at - began), 2)}
+            "log_backlog_mb_first_third_vs_last_third": backlog.thirds_mb(),
+            "server_cpu_share": round((cpu_seconds(server_pid) - cpu) / (stored_at - began), 2),
+            "server_cpu_share_under_load": round(loaded_cpu / loaded_for, 2)}
 
 
 def wrapped(decoded: list) -> list[bytes]:

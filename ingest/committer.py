@@ -3,7 +3,8 @@
 A writer thread per signal inserts everything queued (up to ``max_items`` items) in one statement
 through its own warehouse session, then resolves every waiting request's future. While an insert
 runs, new requests queue up and form the next batch, so under load batches grow with the insert
-time on their own; ``max_delay_s`` is only how long an idle writer lingers for company. The
+time on their own; ``max_delay_s`` is only how long an idle writer lingers for company (and
+``fill_wait_s``, with the ingest log, how much longer it waits for a batch that is filling fast). The
 queue is bounded in bytes: past the bound, requests are refused (503 + Retry-After), never
 queued without limit.
 
@@ -66,11 +67,12 @@ class GroupCommitter:
     REFUSALS: tuple[type[WarehouseError], ...] = (BadInput,)
 
     def __init__(self, signal: str, warehouse, *, max_items: int, max_delay_s: float, max_pending_bytes: int,
-                 retry_after_s: int = 2):
+                 retry_after_s: int = 2, fill_wait_s: float = 0.0):
         self.signal = signal
         self.warehouse = warehouse
         self.max_items = max_items
         self.max_delay_s = max_delay_s
+        self.fill_wait_s = fill_wait_s
         self.max_pending_bytes = max_pending_bytes
         self.retry_after_s = retry_after_s
         self.stats = CommitterStats()
@@ -137,10 +139,10 @@ class GroupCommitter:
                 self._cond.wait()
             if not self._queue:
                 return []
-            deadline = self._queue[0].queued_at + self.max_delay_s
+            free_at = time.monotonic()
             while (self._queued_items < self.max_items and not self._stopping
-                   and (remaining := deadline - time.monotonic()) > 0):
-                self._cond.wait(remaining)
+                   and (linger := self._linger_s(free_at, time.monotonic())) > 0):
+                self._cond.wait(linger)
             batch: list[Pending] = []
             items = 0
             while self._queue and (not batch or items + self._queue[0].items <= self.max_items):
@@ -149,6 +151,23 @@ class GroupCommitter:
                 items += pending.items
             self._queued_items -= items
             return batch
+
+    def _linger_s(self, free_at: float, now: float) -> float:
+        """How much longer the batch may wait to grow (called with the lock held, the queue not empty;
+        the writer free since ``free_at``): until its oldest request has waited ``max_delay_s``; past
+        that, up to ``fill_wait_s`` after the writer became free, while requests arrive fast enough to
+        fill the batch by then. Every insert costs ~0.1 s of planning whatever its size, so under
+        sustained load a full batch stores more spans per second of CPU; without the wait, batches
+        settle at what arrives during one insert."""
+        waited = now - self._queue[0].queued_at
+        if waited < self.max_delay_s:
+            return self.max_delay_s - waited
+        budget = free_at + self.fill_wait_s - now
+        if budget <= 0:
+            return 0.0
+        arriving = self._queued_items / max(waited, 1e-3)  # items a second since the oldest arrived
+        to_fill = (self.max_items - self._queued_items) / arriving if arriving else budget + 1
+        return to_fill if to_fill <= budget else 0.0
 
     def _run(self) -> None:
         while True:

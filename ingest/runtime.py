@@ -27,7 +27,8 @@ class IngestRuntime:
             "max_items": settings.INGEST_BATCH_MAX_ITEMS, "max_delay_s": settings.INGEST_BATCH_MAX_DELAY_MS / 1000,
             "max_pending_bytes": settings.INGEST_MAX_PENDING_BYTES, "retry_after_s": settings.INGEST_RETRY_AFTER_S}
         self.slot = Slot(settings.INGEST_LOG_DIR) if (ack or settings.INGEST_ACK) == "logged" else None
-        logged = {**limits, "max_delay_s": settings.INGEST_LOG_BATCH_MAX_DELAY_MS / 1000}
+        logged = {**limits, "max_delay_s": settings.INGEST_LOG_BATCH_MAX_DELAY_MS / 1000,
+                  "fill_wait_s": settings.INGEST_LOG_BATCH_FILL_WAIT_MS / 1000}
         self.committers: dict[str, GroupCommitter] = {
             signal: (LoggedCommitter(signal, warehouse.writer(), IngestLog(self.slot.path / signal), **logged)
                      if self.slot else GroupCommitter(signal, warehouse.writer(), **limits))

@@ -91,3 +91,31 @@ def test_inflight_budget_refuses_beyond_its_limit():
     budget.give(80)
     budget.take(150)  # an idle budget admits one oversize body rather than starving it forever
     assert budget.used == 150
+
+
+def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, fill_wait_s: float):
+    """A committer (never started) whose queue holds requests of these ages (s) and item counts."""
+    from ingest.committer import GroupCommitter, Pending
+
+    committer = GroupCommitter("traces", None, max_items=1000, max_delay_s=0.25, max_pending_bytes=10**9,
+                               fill_wait_s=fill_wait_s)
+    for age, items in ages_and_items:
+        committer._enqueue(Pending(b"", items, queued_at=now - age))
+    return committer
+
+
+@pytest.mark.parametrize(("queue", "free_for", "fill_wait_s", "expected"), [
+    ([(0.1, 100)], 0.1, 1.0, 0.15),              # within the linger: until the oldest has waited 0.25 s
+    ([(0.5, 100), (0.0, 100)], 0.0, 1.0, 0.0),   # 400 items a second: 800 more would take 2 s, past the wait
+    ([(0.5, 300), (0.0, 300)], 0.0, 1.0, 0.333),  # 1200 a second: the other 400 in a third of a second
+    ([(1.5, 900)], 0.0, 1.0, 0.167),             # 600 a second (the oldest came during the last insert)
+    ([(1.5, 900)], 0.9, 1.0, 0.0),               # ... but the writer has already waited 0.9 of its 1 s
+    ([(0.5, 300), (0.0, 300)], 0.0, 0.0, 0.0),   # no fill wait (answers wait for the insert): past the linger, go
+])
+def test_a_batch_waits_to_fill_only_while_requests_arrive_fast_enough(queue, free_for, fill_wait_s, expected):
+    """Past its linger a batch from the ingest log waits on, up to the fill wait after the writer became
+    free, only while it would be full by then at the rate requests arrived since its oldest; otherwise
+    it goes as it is."""
+    now = 1000.0
+    committer = _committer_with_queue(queue, now, fill_wait_s)
+    assert committer._linger_s(now - free_for, now) == pytest.approx(expected, abs=1e-3)
