@@ -65,6 +65,7 @@ class CommitterStats:
 class GroupCommitter:
     # Failures that mean the input cannot be stored as it is: the batch is bisected to find it.
     REFUSALS: tuple[type[WarehouseError], ...] = (BadInput,)
+    MIN_FILL_WAIT_S = 0.01
 
     def __init__(self, signal: str, warehouse, *, max_items: int, max_delay_s: float, max_pending_bytes: int,
                  retry_after_s: int = 2, fill_wait_s: float = 0.0):
@@ -163,11 +164,14 @@ class GroupCommitter:
         if waited < self.max_delay_s:
             return self.max_delay_s - waited
         budget = free_at + self.fill_wait_s - now
-        if budget <= 0:
+        # Requests large in bytes fill the queue's byte bound before the batch's items: waiting on
+        # then would only refuse requests.
+        if budget <= 0 or self._pending_bytes * 2 >= self.max_pending_bytes:
             return 0.0
         arriving = self._queued_items / max(waited, 1e-3)  # items a second since the oldest arrived
         to_fill = (self.max_items - self._queued_items) / arriving if arriving else budget + 1
-        return to_fill if to_fill <= budget else 0.0
+        # (at least MIN_FILL_WAIT_S: a batch a few items short when requests stop must not spin)
+        return max(to_fill, self.MIN_FILL_WAIT_S) if to_fill <= budget else 0.0
 
     def _run(self) -> None:
         while True:

@@ -93,14 +93,16 @@ def test_inflight_budget_refuses_beyond_its_limit():
     assert budget.used == 150
 
 
-def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, fill_wait_s: float):
+def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, fill_wait_s: float,
+                          bytes_each: int = 100):
     """A committer (never started) whose queue holds requests of these ages (s) and item counts."""
-    from ingest.committer import GroupCommitter, Pending
+    from ingest.committer import GroupCommitter
 
-    committer = GroupCommitter("traces", None, max_items=1000, max_delay_s=0.25, max_pending_bytes=10**9,
+    committer = GroupCommitter("traces", None, max_items=1000, max_delay_s=0.25, max_pending_bytes=10**4,
                                fill_wait_s=fill_wait_s)
     for age, items in ages_and_items:
-        committer._enqueue(Pending(b"", items, queued_at=now - age))
+        committer.submit(b"x" * bytes_each, items)
+        committer._queue[-1].queued_at = now - age
     return committer
 
 
@@ -111,6 +113,7 @@ def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, f
     ([(1.5, 900)], 0.0, 1.0, 0.167),             # 600 a second (the oldest came during the last insert)
     ([(1.5, 900)], 0.9, 1.0, 0.0),               # ... but the writer has already waited 0.9 of its 1 s
     ([(0.5, 300), (0.0, 300)], 0.0, 0.0, 0.0),   # no fill wait (answers wait for the insert): past the linger, go
+    ([(0.5, 499), (0.0, 499)], 0.0, 1.0, 0.01),  # two items short: a short wait, not a spin
 ])
 def test_a_batch_waits_to_fill_only_while_requests_arrive_fast_enough(queue, free_for, fill_wait_s, expected):
     """Past its linger a batch from the ingest log waits on, up to the fill wait after the writer became
@@ -119,3 +122,11 @@ def test_a_batch_waits_to_fill_only_while_requests_arrive_fast_enough(queue, fre
     now = 1000.0
     committer = _committer_with_queue(queue, now, fill_wait_s)
     assert committer._linger_s(now - free_for, now) == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_batch_does_not_wait_to_fill_once_its_bytes_near_the_queues_bound():
+    """Requests large in bytes fill the queue's byte bound before the batch's items: waiting on would
+    only refuse requests."""
+    now = 1000.0
+    assert _committer_with_queue([(0.5, 300), (0.0, 300)], now, 1.0, bytes_each=2400)._linger_s(now, now) > 0
+    assert _committer_with_queue([(0.5, 300), (0.0, 300)], now, 1.0, bytes_each=2500)._linger_s(now, now) == 0

@@ -55,6 +55,7 @@ def test_inserts_through_one_writer_side_by_side_each_store_exactly_their_rows(w
         thread.start()
     for thread in threads:
         thread.join()
+    backend.close()
     stored = warehouse.backend.query_arrow(
         f"SELECT writer, count() AS c, sum(length(text)) AS chars FROM {scratch_table} GROUP BY writer ORDER BY writer", {})
     expected = [(w, sum(sizes[w]), sum(n % 97 for count in sizes[w] for n in range(count))) for w in sizes]
@@ -69,5 +70,22 @@ def test_without_in_memory_files_the_payload_goes_through_a_private_file_that_is
     monkeypatch.delattr(os, "memfd_create")
     backend = warehouse.backend.new_writer()
     backend.insert_formatted(f"INSERT INTO {scratch_table}", "CSV", _rows(9, 500), {})
+    backend.close()
     assert warehouse.backend.query_arrow(f"SELECT count() FROM {scratch_table} WHERE writer = 9", {}).column(0)[0].as_py() == 500
     assert not list((Path(backend.path) / "insert_spool").glob("*"))
+
+
+def test_a_writer_closed_while_an_insert_holds_its_file_keeps_the_file_until_that_insert_ends(tmp_path):
+    """A shutdown that stops waiting for a slow insert closes the writer: the path the insert gave chDB
+    must go on naming its payload (a reused descriptor number would name another file)."""
+    from pathlib import Path
+
+    from warehouse.backends.chdb_backend import _Spool
+
+    spool = _Spool(str(tmp_path))
+    with spool.holding([b"first ", b"payload"]) as path:
+        spool.close()
+        assert Path(path).read_bytes() == b"first payload"
+    assert spool._fd == -1, "the insert closed the writer's file when it ended"
+    with spool.holding(b"after close") as later:  # a closed writer's inserts take files of their own
+        assert Path(later).read_bytes() == b"after close"

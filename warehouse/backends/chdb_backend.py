@@ -130,21 +130,25 @@ class _Spool:
         # chDB opens the file by name, in this process: /proc/self/fd names the memfd
         self._memory = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
         self._fd = _memory_file() if self._memory else -1
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the insert using the writer's file
+        self._closing = False
 
     @contextmanager
     def holding(self, payload: bytes | Sequence[bytes]):
         """A path that holds ``payload`` for as long as the context lasts."""
-        if self._fd >= 0 and self._lock.acquire(blocking=False):
-            size = 0
-            try:
-                size = _write_from_start(self._fd, payload)
-                yield f"/proc/self/fd/{self._fd}"
-            finally:
-                if size > self.KEEP_BYTES:
-                    os.ftruncate(self._fd, 0)
+        if self._lock.acquire(blocking=False):
+            fd = self._fd
+            if fd < 0:
                 self._lock.release()
-        elif self._memory:
+            else:
+                size = 0
+                try:
+                    size = _write_from_start(fd, payload)
+                    yield f"/proc/self/fd/{fd}"
+                finally:
+                    self._release(fd, size)
+                return
+        if self._memory:
             fd = _memory_file()
             try:
                 _write_from_start(fd, payload)
@@ -153,6 +157,14 @@ class _Spool:
                 os.close(fd)
         else:
             yield from self._on_disk(payload)
+
+    def _release(self, fd: int, size: int) -> None:
+        if self._closing:  # closed while this insert held the file: the file goes with it
+            os.close(fd)
+            self._fd = -1
+        elif size > self.KEEP_BYTES:
+            os.ftruncate(fd, 0)
+        self._lock.release()
 
     def _on_disk(self, payload: bytes | Sequence[bytes]):
         self._folder.mkdir(exist_ok=True)
@@ -170,9 +182,17 @@ class _Spool:
             os.unlink(path)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        """Close the writer's file; if an insert still holds it (a shutdown that gave up waiting for a
+        slow insert), that insert closes it when done, so its path never names another file meanwhile."""
+        if not self._lock.acquire(blocking=False):
+            self._closing = True
+            return
+        try:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+        finally:
+            self._lock.release()
 
 
 def _memory_file() -> int:
