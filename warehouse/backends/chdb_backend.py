@@ -136,19 +136,15 @@ class _Spool:
     @contextmanager
     def holding(self, payload: bytes | Sequence[bytes]):
         """A path that holds ``payload`` for as long as the context lasts."""
-        if self._lock.acquire(blocking=False):
-            fd = self._fd
-            if fd < 0:
-                self._lock.release()
-            else:
-                size = 0
-                try:
-                    size = _write_from_start(fd, payload)
-                    yield f"/proc/self/fd/{fd}"
-                finally:
-                    self._release(fd, size)
-                return
-        if self._memory:
+        fd = self._take()
+        if fd >= 0:
+            size = 0
+            try:
+                size = _write_from_start(fd, payload)
+                yield f"/proc/self/fd/{fd}"
+            finally:
+                self._release(fd, size)
+        elif self._memory:
             fd = _memory_file()
             try:
                 _write_from_start(fd, payload)
@@ -157,6 +153,14 @@ class _Spool:
                 os.close(fd)
         else:
             yield from self._on_disk(payload)
+
+    def _take(self) -> int:
+        """The writer's file, now held by the caller; -1 if it is busy or closed."""
+        if not self._lock.acquire(blocking=False):
+            return -1
+        if self._fd < 0:
+            self._lock.release()
+        return self._fd
 
     def _release(self, fd: int, size: int) -> None:
         if self._closing:  # closed while this insert held the file: the file goes with it
