@@ -86,14 +86,14 @@ def main() -> None:
 
 
 def _views_of(warehouse) -> list[str]:
-    """The materialised views a span insert runs: those depending on otlp_spans_in, and transitively on
+    """The materialised views a span insert runs: those depending on otlp_spans_rows, and transitively on
     the tables they write to."""
     rows = warehouse.admin_query(
         "SELECT name, engine, dependencies_table, create_table_query FROM system.tables "
         "WHERE database = currentDatabase()").to_dicts()
     by_name = {row["name"]: row for row in rows}
     found: list[str] = []
-    pending = ["otlp_spans_in"]
+    pending = ["otlp_spans_rows"]
     while pending:
         for view in by_name[pending.pop()]["dependencies_table"]:
             if view in found:

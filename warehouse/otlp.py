@@ -1,10 +1,22 @@
-"""Raw OTLP inserts: ClickHouse parses the request bytes itself (Protobuf format, envelope schema)."""
+"""Raw OTLP inserts: spans as flat RowBinary rows walked in C (warehouse/_spanrows.c), metrics and logs (and
+spans the walk refuses) parsed by ClickHouse itself (Protobuf format, envelope schema)."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 PROTO_SCHEMA = (Path(__file__).resolve().parent / "proto" / "otlp_ingest.proto").read_text()
+SPAN_ROWS_TABLE = "otlp_spans_rows"
+logger = logging.getLogger(__name__)
+
+_spanrows: ModuleType | None
+try:  # compiled at install (setup.py); without it spans take the slower Protobuf input
+    import warehouse._spanrows as _spanrows
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _spanrows = None
+    logger.warning("warehouse._spanrows is not built: spans are stored through ClickHouse's Protobuf input")
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,21 @@ def insert_tables(signal: str, kinds: frozenset[str] = frozenset()) -> list[str]
 
 def insert_envelopes(warehouse, signal: str, payload: bytes | Sequence[bytes], table: str | None = None) -> None:
     """Insert length-delimited envelopes (see ingest.envelope; bytes, or a sequence of chunks) in one INSERT into ``table`` (by default
-    the signal's own); raises on any failure."""
-    warehouse.insert_formatted(f"INSERT INTO {table or SIGNALS[signal].table}", "Protobuf", payload,
-                               insert_settings(signal))
+    the signal's own); raises on any failure. Spans go as flat rows (schema 0024) when the C walk
+    accepts the batch, through ClickHouse's Protobuf input otherwise."""
+    table = table or SIGNALS[signal].table
+    if signal == "traces" and table == SIGNALS[signal].table and _spanrows is not None:
+        try:
+            rows = _spanrows.rows(payload if isinstance(payload, bytes) else list(payload))
+        except ValueError:
+            logger.warning("span batch not walkable as rows; storing it through the Protobuf input")
+        else:
+            warehouse.insert_formatted(f"INSERT INTO {SPAN_ROWS_TABLE}", "RowBinary", [rows], row_insert_settings())
+            return
+    warehouse.insert_formatted(f"INSERT INTO {table}", "Protobuf", payload, insert_settings(signal))
+
+
+def row_insert_settings() -> dict[str, str]:
+    """The span rows' insert settings: the traces' own, less those of the Protobuf input."""
+    return {k: v for k, v in insert_settings("traces").items()
+            if not k.startswith(("format_schema", "input_format_protobuf"))}

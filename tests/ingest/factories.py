@@ -46,3 +46,18 @@ def _attributes(span, operation: str, tenant: str, index: int) -> None:
     span.attributes.add(key="gen_ai.request.temperature").value.double_value = 0.2
     span.attributes.add(key="gen_ai.response.time_to_first_chunk").value.double_value = 0.12
     span.attributes.add(key="gen_ai.request.stream").value.bool_value = True
+
+
+def deep_unknown_groups(depth: int = 70) -> bytes:
+    """Unknown fields as groups nested ``depth`` deep: valid protobuf (upb reads up to 100 levels) that
+    ClickHouse's Protobuf input refuses and the span rows' walk (64 levels) does not follow."""
+    return b"".join(_tag(n, 3) for n in range(1, depth + 1)) + b"".join(_tag(n, 4) for n in range(depth, 0, -1))
+
+
+def _tag(number: int, wire: int) -> bytes:
+    value, out = number << 3 | wire, bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)

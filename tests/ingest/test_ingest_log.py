@@ -13,7 +13,7 @@ from ingest.decode import decode
 from ingest.envelope import envelope
 from ingest.errors import BadPayload
 from ingest.wal import HEADER, Entry, IngestLog, LogError, Position, Slot
-from tests.ingest.factories import agentic_request
+from tests.ingest.factories import agentic_request, deep_unknown_groups
 from tests.processes import free_port
 from warehouse import Warehouse
 from warehouse.config import parse_url
@@ -187,8 +187,9 @@ def test_a_repairable_envelope_is_repaired_not_set_aside(warehouse, tmp_path, pr
     committer = LoggedCommitter("traces", warehouse.writer(), IngestLog(tmp_path), **LIMITS).start()
     request = agentic_request(64)
     traces = {s.trace_id.hex().upper() for s in request.resource_spans[0].scope_spans[0].spans}
-    # Field 50 as an (empty) group: valid protobuf, which ClickHouse's reader refuses.
-    body = request.SerializeToString() + bytes([0x93, 0x03, 0x94, 0x03])
+    # Unknown groups nested 70 deep: valid protobuf, which ClickHouse's reader and the span rows' walk
+    # refuse; the committer drops unknown fields and stores the rest.
+    body = request.SerializeToString() + deep_unknown_groups()
     pending = committer.submit(envelope(body, project_id, accepted_items=64), 64, project_id=project_id,
                                request_length=len(body))
     assert pending.stored.result(timeout=60) == 64
