@@ -844,6 +844,119 @@ static void walk_free(Walk *w) {
     free(w->events.items), free(w->links.items);
 }
 
+/* ---- the request check -------------------------------------------------------------------------- */
+
+/* Whether ingest can accept a protobuf ExportTraceServiceRequest whole without decoding it with upb:
+ * every known field of the OTLP schema (opentelemetry-proto 1.x) well-formed with its wire type, every
+ * string valid UTF-8, unknown fields well-formed, and every span's ids valid (what ingest/validate.py
+ * checks). Anything else - and anything unusual, such as nesting deeper than 32 or unknown groups - is
+ * left to upb's decoder and the Python validation, which produce the exact answer and messages. So this
+ * may send a valid request the slow way, but never accepts one the slow way would refuse. */
+
+enum { T_NONE, T_VARINT, T_FIXED64, T_FIXED32, T_BYTES, T_STRING, T_MSG };
+enum { M_REQUEST, M_RESOURCE_SPANS, M_RESOURCE, M_KEY_VALUE, M_ANY_VALUE, M_ARRAY_VALUE, M_KV_LIST, M_ENTITY_REF,
+       M_SCOPE_SPANS, M_SCOPE, M_SPAN, M_EVENT, M_LINK, M_STATUS, M_COUNT };
+
+typedef struct {
+    uint8_t type, msg;
+} Spec;
+
+#define MAX_FIELD 16
+#define F(n, t, m) [n] = {t, m}
+static const Spec SCHEMA[M_COUNT][MAX_FIELD + 1] = {
+    [M_REQUEST] = {F(1, T_MSG, M_RESOURCE_SPANS)},
+    [M_RESOURCE_SPANS] = {F(1, T_MSG, M_RESOURCE), F(2, T_MSG, M_SCOPE_SPANS), F(3, T_STRING, 0)},
+    [M_RESOURCE] = {F(1, T_MSG, M_KEY_VALUE), F(2, T_VARINT, 0), F(3, T_MSG, M_ENTITY_REF)},
+    [M_KEY_VALUE] = {F(1, T_STRING, 0), F(2, T_MSG, M_ANY_VALUE), F(3, T_VARINT, 0)},
+    [M_ANY_VALUE] = {F(1, T_STRING, 0), F(2, T_VARINT, 0), F(3, T_VARINT, 0), F(4, T_FIXED64, 0),
+                     F(5, T_MSG, M_ARRAY_VALUE), F(6, T_MSG, M_KV_LIST), F(7, T_BYTES, 0), F(8, T_VARINT, 0)},
+    [M_ARRAY_VALUE] = {F(1, T_MSG, M_ANY_VALUE)},
+    [M_KV_LIST] = {F(1, T_MSG, M_KEY_VALUE)},
+    [M_ENTITY_REF] = {F(1, T_STRING, 0), F(2, T_STRING, 0), F(3, T_STRING, 0), F(4, T_STRING, 0)},
+    [M_SCOPE_SPANS] = {F(1, T_MSG, M_SCOPE), F(2, T_MSG, M_SPAN), F(3, T_STRING, 0)},
+    [M_SCOPE] = {F(1, T_STRING, 0), F(2, T_STRING, 0), F(3, T_MSG, M_KEY_VALUE), F(4, T_VARINT, 0)},
+    [M_SPAN] = {F(1, T_BYTES, 0), F(2, T_BYTES, 0), F(3, T_STRING, 0), F(4, T_BYTES, 0), F(5, T_STRING, 0),
+                F(6, T_VARINT, 0), F(7, T_FIXED64, 0), F(8, T_FIXED64, 0), F(9, T_MSG, M_KEY_VALUE),
+                F(10, T_VARINT, 0), F(11, T_MSG, M_EVENT), F(12, T_VARINT, 0), F(13, T_MSG, M_LINK),
+                F(14, T_VARINT, 0), F(15, T_MSG, M_STATUS), F(16, T_FIXED32, 0)},
+    [M_EVENT] = {F(1, T_FIXED64, 0), F(2, T_STRING, 0), F(3, T_MSG, M_KEY_VALUE), F(4, T_VARINT, 0)},
+    [M_LINK] = {F(1, T_BYTES, 0), F(2, T_BYTES, 0), F(3, T_STRING, 0), F(4, T_MSG, M_KEY_VALUE), F(5, T_VARINT, 0),
+                F(6, T_FIXED32, 0)},
+    [M_STATUS] = {F(2, T_STRING, 0), F(3, T_VARINT, 0)},
+};
+#undef F
+
+static const int WIRE_OF[] = {[T_VARINT] = 0, [T_FIXED64] = 1, [T_FIXED32] = 5, [T_BYTES] = 2, [T_STRING] = 2,
+                              [T_MSG] = 2};
+
+/* Strict UTF-8, as upb checks it: no overlong forms, surrogates or code points past U+10FFFF. */
+static int utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if (!(v & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int follow;
+        uint8_t lo = 0x80, hi = 0xBF; /* the range of the first continuation byte */
+        if (c >= 0xC2 && c <= 0xDF) follow = 1;
+        else if (c == 0xE0) follow = 2, lo = 0xA0;
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) follow = 2;
+        else if (c == 0xED) follow = 2, hi = 0x9F;
+        else if (c == 0xF0) follow = 3, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) follow = 3;
+        else if (c == 0xF4) follow = 3, hi = 0x8F;
+        else return 0;
+        if (i + (size_t)follow >= n) return 0; /* cut short */
+        if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+        for (int k = 2; k <= follow; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        i += (size_t)follow + 1;
+    }
+    return 1;
+}
+
+static int all_zero(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* 0: fine; -1: leave it to the slow path. Counts spans into *spans. */
+static int check_message(int id, Msg m, int depth, uint64_t *spans) {
+    if (depth > 32) return -1;
+    Field f;
+    int r;
+    Bytes trace_id = {NULL, 0}, span_id = {NULL, 0}, parent = {NULL, 0};
+    while ((r = next_field(&m, &f)) == 1) {
+        if (f.wire == 3) return -1; /* an unknown group: upb's call */
+        if (f.number > MAX_FIELD || SCHEMA[id][f.number].type == T_NONE) continue; /* unknown, well-formed */
+        Spec spec = SCHEMA[id][f.number];
+        if (f.wire != WIRE_OF[spec.type]) return -1;
+        if (spec.type == T_STRING && !utf8_valid(f.data, f.len)) return -1;
+        if (spec.type == T_MSG && check_message(spec.msg, sub(&f), depth + 1, spans)) return -1;
+        if (id == M_SPAN && f.number == 1) trace_id = (Bytes){f.data, f.len};
+        if (id == M_SPAN && f.number == 2) span_id = (Bytes){f.data, f.len};
+        if (id == M_SPAN && f.number == 4) parent = (Bytes){f.data, f.len};
+    }
+    if (r < 0) return -1;
+    if (id == M_SPAN) {
+        if (trace_id.len != 16 || all_zero(trace_id.ptr, 16) || span_id.len != 8 || all_zero(span_id.ptr, 8)) return -1;
+        if (parent.len != 0 && parent.len != 8) return -1;
+        (*spans)++;
+    }
+    return 0;
+}
+
 /* ---- Python ------------------------------------------------------------------------------------- */
 
 /* The rows' buffer is kept per thread and reused: a batch's rows are tens of megabytes, and a fresh
@@ -897,6 +1010,20 @@ static PyObject *release(PyObject *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+static PyObject *valid_spans(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer in;
+    if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
+    uint64_t spans = 0;
+    int r;
+    Py_BEGIN_ALLOW_THREADS
+    r = check_message(M_REQUEST, (Msg){in.buf, (const uint8_t *)in.buf + in.len}, 0, &spans);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&in);
+    if (r) Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(spans);
+}
+
 static PyObject *format_double(PyObject *self, PyObject *arg) {
     (void)self;
     double v = PyFloat_AsDouble(arg);
@@ -913,6 +1040,9 @@ static PyMethodDef METHODS[] = {
      "rows(envelopes) -> memoryview: length-delimited trace envelopes as RowBinary rows of otlp_spans_rows.\n"
      "The view is over this thread's buffer: use it before this thread calls rows() again."},
     {"release", release, METH_NOARGS, "release(): free this thread's rows buffer."},
+    {"valid_spans", valid_spans, METH_O,
+     "valid_spans(request) -> int | None: the spans of a protobuf ExportTraceServiceRequest that ingest can\n"
+     "accept whole, or None to decode and validate it the slow way (upb and ingest/validate.py)."},
     {"format_double", format_double, METH_O, "format_double(x) -> str: a Float64 as ClickHouse prints it."},
     {NULL, NULL, 0, NULL},
 };
