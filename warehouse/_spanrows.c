@@ -423,28 +423,6 @@ static int put_json_leaf(Out *o, Out *scratch, Msg leaf) {
     return 0;
 }
 
-/* array_value's elements (every occurrence, in order) as a JSON array; 0 elements writes nothing. */
-static int put_json_array(Out *o, Out *scratch, Msg any, int *count) {
-    Field f, g;
-    int r, s;
-    *count = 0;
-    while ((r = next_field(&any, &f)) == 1) {
-        if (f.number != 5) continue;
-        EXPECT(f, 2);
-        Msg arr = sub(&f);
-        while ((s = next_field(&arr, &g)) == 1) {
-            if (g.number != 1) continue;
-            EXPECT(g, 2);
-            put_byte(o, *count ? ',' : '[');
-            (*count)++;
-            if (put_json_leaf(o, scratch, sub(&g))) return -1;
-        }
-        if (s < 0) return -1;
-    }
-    if (*count) put_byte(o, ']');
-    return r;
-}
-
 static int read_key_value(Msg kv, const uint8_t **key, size_t *key_len, Msg *value) {
     Field f;
     int r;
@@ -463,31 +441,39 @@ static int read_key_value(Msg kv, const uint8_t **key, size_t *key_len, Msg *val
     return r;
 }
 
-/* kvlist_value's pairs (every occurrence, in order) as a JSON object; 0 pairs writes nothing. */
-static int put_json_object(Out *o, Out *scratch, Msg any, int *count) {
+typedef int (*PutElement)(Out *o, Out *scratch, Msg element);
+
+static int put_json_member(Out *o, Out *scratch, Msg kv) {
+    const uint8_t *key;
+    size_t key_len;
+    Msg value;
+    if (read_key_value(kv, &key, &key_len, &value) < 0) return -1;
+    put_json_string(o, key, key_len);
+    put_byte(o, ':');
+    return put_json_leaf(o, scratch, value);
+}
+
+/* The elements of every occurrence of field ``number`` (array_value: leaves; kvlist_value: key-value
+ * pairs), in order, as one JSON array or object; with no elements it writes nothing. */
+static int put_json_list(Out *o, Out *scratch, Msg any, uint32_t number, const char *brackets, PutElement put_element,
+                         int *count) {
     Field f, g;
     int r, s;
     *count = 0;
     while ((r = next_field(&any, &f)) == 1) {
-        if (f.number != 6) continue;
+        if (f.number != number) continue;
         EXPECT(f, 2);
         Msg list = sub(&f);
         while ((s = next_field(&list, &g)) == 1) {
             if (g.number != 1) continue;
             EXPECT(g, 2);
-            const uint8_t *key;
-            size_t key_len;
-            Msg value;
-            if (read_key_value(sub(&g), &key, &key_len, &value) < 0) return -1;
-            put_byte(o, *count ? ',' : '{');
+            put_byte(o, *count ? ',' : (uint8_t)brackets[0]);
             (*count)++;
-            put_json_string(o, key, key_len);
-            put_byte(o, ':');
-            if (put_json_leaf(o, scratch, value)) return -1;
+            if (put_element(o, scratch, sub(&g))) return -1;
         }
         if (s < 0) return -1;
     }
-    if (*count) put_byte(o, '}');
+    if (*count) put_byte(o, (uint8_t)brackets[1]);
     return r;
 }
 
@@ -497,29 +483,48 @@ static int render_any(Out *o, Out *scratch, Msg value) {
     if (read_any(value, &a, 0) < 0) return -1;
     if (put_scalar(o, &a)) return 0;
     int count = 0;
-    if (a.arrays && put_json_array(o, scratch, value, &count)) return -1;
-    if (count == 0 && a.kvlists && put_json_object(o, scratch, value, &count)) return -1;
+    if (a.arrays && put_json_list(o, scratch, value, 5, "[]", put_json_leaf, &count)) return -1;
+    if (count == 0 && a.kvlists && put_json_list(o, scratch, value, 6, "{}", put_json_member, &count)) return -1;
     return 0;
 }
 
 /* ---- one span's lists ------------------------------------------------------------------------------ */
 
 typedef struct {
-    const uint8_t *key;
-    size_t key_len;
+    const uint8_t *ptr;
+    size_t len;
+} Bytes;
+
+static const Bytes NONE = {(const uint8_t *)"", 0};
+
+static inline int eq_bytes(Bytes a, Bytes b) { return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0; }
+
+static inline int starts_bytes(Bytes b, Bytes prefix) {
+    return b.len >= prefix.len && memcmp(b.ptr, prefix.ptr, prefix.len) == 0;
+}
+
+#define CSTR(s) ((Bytes){(const uint8_t *)(s), sizeof(s) - 1})
+/* Comparisons with string literals, their lengths known at compile time. */
+#define EQ(b, lit) eq_bytes((b), CSTR(lit))
+#define STARTS(b, lit) starts_bytes((b), CSTR(lit))
+#define ENDS(b, lit) ((b).len >= sizeof(lit) - 1 && memcmp((b).ptr + (b).len - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+
+typedef struct {
+    Bytes key;   /* as sent */
+    Bytes name;  /* the current OTel GenAI name (inferops_genai_key), for span attributes */
     Msg value;
+    size_t at, len; /* the rendered value, in the walk's arena */
+    uint8_t content;
 } Pair;
 
 typedef struct {
     uint64_t time;
-    const uint8_t *name;
-    size_t name_len;
-    size_t from, to; /* its attributes in the pairs */
+    Bytes name;
+    size_t from, to; /* its attributes in the event pairs */
 } Event;
 
 typedef struct {
-    const uint8_t *trace_id, *span_id;
-    size_t trace_id_len, span_id_len;
+    Bytes trace_id, span_id;
 } Link;
 
 /* A growable array of T, reused from span to span. */
@@ -527,6 +532,7 @@ typedef struct {
 typedef VEC(Pair) Pairs;
 typedef VEC(Event) Events;
 typedef VEC(Link) Links;
+typedef VEC(size_t) Order;
 
 static void *vec_push(void **items, size_t *n, size_t *cap, size_t size) {
     if (*n == *cap) {
@@ -544,42 +550,177 @@ static int add_pair(Pairs *ps, const Field *kv) {
     if (kv->wire != 2) return 0;
     Pair *p = PUSH(*ps);
     if (!p) return -1;
-    return read_key_value(sub(kv), &p->key, &p->key_len, &p->value) < 0 ? -1 : 0;
+    memset(p, 0, sizeof *p);
+    return read_key_value(sub(kv), &p->key.ptr, &p->key.len, &p->value) < 0 ? -1 : 0;
 }
 
 typedef struct {
     Out out;      /* the rows */
-    Out value;    /* one rendered value */
+    Out arena;    /* the current span's rendered values */
+    Out res_arena; /* the current resource's rendered values */
     Out scratch;  /* one rendered leaf of an array or kvlist */
-    Out resource; /* the current resource's attributes, as the rows' two columns */
+    Out resource; /* the current resource's attributes, as the rows' three columns */
+    Out tmp;      /* text derived from the span's values (lower- and upper-cased) */
     Pairs pairs;       /* the span's attributes */
     Pairs event_pairs; /* its events' attributes */
     Pairs resource_pairs;
+    Order kept, order; /* the span's attributes kept after redaction, and in the stored map's order */
     Events events;
     Links links;
 } Walk;
 
-/* Array(String) of the pairs' keys, then Array(String) of their rendered values. */
-static void put_keys(Out *o, const Pairs *ps, size_t from, size_t to) {
-    put_uvarint(o, to - from);
-    for (size_t i = from; i < to; i++) put_str(o, ps->items[i].key, ps->items[i].key_len);
+#define MAX_KEY_LENGTH 64
+
+/* A constant table of names, bucketed by length so that a test compares with at most a few of them. */
+typedef struct {
+    const Bytes *names;
+    int8_t by_length[MAX_KEY_LENGTH][8]; /* indexes into names, -1 ended (tables hold at most 5 of a length) */
+} Names;
+
+static void names_index(Names *t) {
+    memset(t->by_length, -1, sizeof t->by_length);
+    for (int i = 0; t->names[i].ptr; i++) {
+        int8_t *slot = t->by_length[t->names[i].len];
+        while (*slot >= 0) slot++;
+        *slot = (int8_t)i;
+    }
 }
 
-static int put_values(Out *o, Walk *w, const Pairs *ps, size_t from, size_t to) {
-    put_uvarint(o, to - from);
+/* The index of ``b`` in the table, -1 if absent. */
+static inline int names_find(const Names *t, Bytes b) {
+    if (b.len >= MAX_KEY_LENGTH) return -1;
+    for (const int8_t *i = t->by_length[b.len]; *i >= 0; i++)
+        if (memcmp(b.ptr, t->names[*i].ptr, b.len) == 0) return *i;
+    return -1;
+}
+
+/* ---- the content test and current names (schema 0023's inferops_is_content, 0002's inferops_genai_key) */
+
+static Bytes first_two(Bytes k) { /* substringIndex(k, '.', 2) */
+    int dots = 0;
+    for (size_t i = 0; i < k.len; i++)
+        if (k.ptr[i] == '.' && ++dots == 2) return (Bytes){k.ptr, i};
+    return k;
+}
+
+static const Bytes HEADS[] = {CSTR("gen_ai.input"), CSTR("gen_ai.output"), CSTR("gen_ai.system_instructions"), CSTR("gen_ai.tool"), CSTR("gen_ai.prompt"), CSTR("gen_ai.completion"), CSTR("gen_ai.content"), CSTR("gen_ai.event"), CSTR("gen_ai.guardrail"), CSTR("input.value"), CSTR("output.value"), CSTR("llm.prompts"), CSTR("llm.prompt_template"), CSTR("llm.input_messages"), CSTR("llm.output_messages"), CSTR("llm.completions"), CSTR("traceloop.entity"), CSTR("message.content"), CSTR("tool_call.function"), CSTR("guard.prompt"), CSTR("guard.text"), CSTR("reranker.query"), CSTR("reranker.input_documents"), CSTR("reranker.output_documents"), CSTR("retrieval.documents"), CSTR("embedding.embeddings"), {NULL, 0}};
+static const Bytes WHOLE[] = {CSTR("gen_ai.input.messages"), CSTR("gen_ai.output.messages"), CSTR("gen_ai.system_instructions"), CSTR("gen_ai.tool.call.arguments"), CSTR("gen_ai.tool.call.result"), CSTR("gen_ai.prompt"), CSTR("gen_ai.completion"), CSTR("gen_ai.content.prompt"), CSTR("gen_ai.content.completion"), CSTR("gen_ai.event.content"), CSTR("input.value"), CSTR("output.value"), CSTR("llm.prompts"), CSTR("llm.prompt_template.template"), CSTR("llm.prompt_template.variables"), CSTR("traceloop.entity.input"), CSTR("traceloop.entity.output"), CSTR("message.content"), CSTR("tool_call.function.arguments"), CSTR("guard.prompt"), CSTR("guard.text"), CSTR("reranker.query"), {NULL, 0}};
+static const Bytes PREFIXES[] = {CSTR("llm.input_messages."), CSTR("llm.output_messages."), CSTR("llm.prompts."), CSTR("llm.completions."), CSTR("retrieval.documents."), CSTR("reranker.input_documents."), CSTR("reranker.output_documents."), CSTR("embedding.embeddings."), CSTR("gen_ai.guardrail.security.content."), {NULL, 0}};
+static const Bytes OLD[] = {CSTR("gen_ai.system"), CSTR("gen_ai.usage.prompt_tokens"), CSTR("gen_ai.usage.completion_tokens"), CSTR("gen_ai.openai.request.seed"), CSTR("gen_ai.openai.request.response_format"), CSTR("gen_ai.openai.request.service_tier"), CSTR("gen_ai.openai.response.service_tier"), CSTR("gen_ai.openai.response.system_fingerprint"), CSTR("gen_ai.usage.cache_read_input_tokens"), CSTR("gen_ai.usage.cache_creation_input_tokens"), CSTR("gen_ai.usage.cache_write.input_tokens"), CSTR("gen_ai.usage.reasoning_tokens"), CSTR("llm.token_count.prompt"), CSTR("llm.token_count.completion"), CSTR("llm.token_count.prompt_details.cache_read"), CSTR("llm.token_count.prompt_details.cache_write"), CSTR("llm.token_count.completion_details.reasoning"), CSTR("llm.usage.prompt_tokens"), CSTR("llm.usage.completion_tokens"), CSTR("llm.usage.reasoning_tokens"), CSTR("llm.model_name"), CSTR("llm.request.model"), CSTR("llm.response.model"), CSTR("llm.finish_reason"), CSTR("llm.response.finish_reason"), CSTR("gen_ai.server.ttft"), CSTR("gen_ai.server.time_to_first_token"), CSTR("llm.response.time_to_first_token"), CSTR("agent.name"), CSTR("tool.name"), {NULL, 0}};
+static const Bytes NEW[] = {CSTR("gen_ai.provider.name"), CSTR("gen_ai.usage.input_tokens"), CSTR("gen_ai.usage.output_tokens"), CSTR("gen_ai.request.seed"), CSTR("gen_ai.output.type"), CSTR("openai.request.service_tier"), CSTR("openai.response.service_tier"), CSTR("openai.response.system_fingerprint"), CSTR("gen_ai.usage.cache_read.input_tokens"), CSTR("gen_ai.usage.cache_creation.input_tokens"), CSTR("gen_ai.usage.cache_creation.input_tokens"), CSTR("gen_ai.usage.reasoning.output_tokens"), CSTR("gen_ai.usage.input_tokens"), CSTR("gen_ai.usage.output_tokens"), CSTR("gen_ai.usage.cache_read.input_tokens"), CSTR("gen_ai.usage.cache_creation.input_tokens"), CSTR("gen_ai.usage.reasoning.output_tokens"), CSTR("gen_ai.usage.input_tokens"), CSTR("gen_ai.usage.output_tokens"), CSTR("gen_ai.usage.reasoning.output_tokens"), CSTR("gen_ai.response.model"), CSTR("gen_ai.request.model"), CSTR("gen_ai.response.model"), CSTR("gen_ai.response.finish_reasons"), CSTR("gen_ai.response.finish_reasons"), CSTR("gen_ai.response.time_to_first_chunk"), CSTR("gen_ai.response.time_to_first_chunk"), CSTR("gen_ai.response.time_to_first_chunk"), CSTR("gen_ai.agent.name"), CSTR("gen_ai.tool.name")};
+static Names CONTENT_HEADS = {HEADS, {{0}}}, CONTENT_NAMES = {WHOLE, {{0}}}, OLD_NAMES = {OLD, {{0}}};
+
+static int is_content(Bytes k) {
+    if (names_find(&CONTENT_HEADS, first_two(k)) < 0) return 0;
+    int match = names_find(&CONTENT_NAMES, k) >= 0;
+    for (int i = 0; PREFIXES[i].ptr && !match; i++) match = starts_bytes(k, PREFIXES[i]);
+    if (!match && (STARTS(k, "gen_ai.prompt.") || STARTS(k, "gen_ai.completion."))) {
+        size_t at = STARTS(k, "gen_ai.prompt.") ? 14 : 18;
+        match = k.len > at && k.ptr[at] >= '0' && k.ptr[at] <= '9';
+    }
+    return match && !(STARTS(k, "gen_ai.guardrail.security.content.") && ENDS(k, ".hash"));
+}
+
+static Bytes current_name(Bytes k) {
+    int i = names_find(&OLD_NAMES, k);
+    return i < 0 ? k : NEW[i];
+}
+
+/* transform(value, from, to, default) over constant tables. */
+static Bytes transform(Bytes v, const Bytes *from, const Bytes *to, Bytes otherwise) {
+    for (int i = 0; from[i].ptr; i++)
+        if (eq_bytes(v, from[i])) return to[i];
+    return otherwise;
+}
+
+/* ---- rendering and lookups ----------------------------------------------------------------------------- */
+
+static int render_pairs(Walk *w, Out *arena, Pairs *ps, size_t from, size_t to, int mode, int names) {
     for (size_t i = from; i < to; i++) {
-        w->value.len = 0;
-        if (ps->items[i].value.p && render_any(&w->value, &w->scratch, ps->items[i].value)) return -1;
-        put_str(o, w->value.buf, w->value.len);
+        Pair *p = &ps->items[i];
+        p->at = arena->len;
+        if (p->value.p && render_any(arena, &w->scratch, p->value)) return -1;
+        p->len = arena->len - p->at;
+        p->content = (uint8_t)is_content(p->key);
+        p->name = names ? current_name(p->key) : p->key;
+        (void)mode;
     }
     return 0;
 }
+
+static inline Bytes value_of(const Out *arena, const Pair *p) { return (Bytes){arena->buf + p->at, p->len}; }
+
+
+/* ---- lookups ------------------------------------------------------------------------------------- */
+
+/* The attribute names the normalisation reads. */
+enum { K_ERROR_TYPE, K_EXCEPTION_TYPE, K_GEN_AI_AGENT_NAME, K_GEN_AI_CONVERSATION_ID, K_GEN_AI_OPERATION_NAME, K_GEN_AI_PROVIDER_NAME, K_GEN_AI_REQUEST_MODEL, K_GEN_AI_RESPONSE_FINISH_REASONS, K_GEN_AI_RESPONSE_MODEL, K_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, K_GEN_AI_TOOL_NAME, K_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, K_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, K_GEN_AI_USAGE_INPUT_TOKENS, K_GEN_AI_USAGE_OUTPUT_TOKENS, K_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, K_GPU_ID, K_GPU_UUID, K_HOST_NAME, K_HTTP_ROUTE, K_HW_ID, K_INFEROPS_ENDPOINT, K_INFEROPS_TENANT, K_LLM_PROVIDER, K_LLM_REQUEST_TYPE, K_LLM_SYSTEM, K_OPENINFERENCE_SPAN_KIND, K_RPC_METHOD, K_SERVER_ADDRESS, K_SERVICE_NAME, K_SESSION_ID, K_TENANT, K_TENANT_ID, K_TRACELOOP_SPAN_KIND, K_URL_TEMPLATE, K_COUNT };
+static const Bytes KEYS[K_COUNT] = {[K_ERROR_TYPE] = CSTR("error.type"), [K_EXCEPTION_TYPE] = CSTR("exception.type"), [K_GEN_AI_AGENT_NAME] = CSTR("gen_ai.agent.name"), [K_GEN_AI_CONVERSATION_ID] = CSTR("gen_ai.conversation.id"), [K_GEN_AI_OPERATION_NAME] = CSTR("gen_ai.operation.name"), [K_GEN_AI_PROVIDER_NAME] = CSTR("gen_ai.provider.name"), [K_GEN_AI_REQUEST_MODEL] = CSTR("gen_ai.request.model"), [K_GEN_AI_RESPONSE_FINISH_REASONS] = CSTR("gen_ai.response.finish_reasons"), [K_GEN_AI_RESPONSE_MODEL] = CSTR("gen_ai.response.model"), [K_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = CSTR("gen_ai.response.time_to_first_chunk"), [K_GEN_AI_TOOL_NAME] = CSTR("gen_ai.tool.name"), [K_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = CSTR("gen_ai.usage.cache_creation.input_tokens"), [K_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = CSTR("gen_ai.usage.cache_read.input_tokens"), [K_GEN_AI_USAGE_INPUT_TOKENS] = CSTR("gen_ai.usage.input_tokens"), [K_GEN_AI_USAGE_OUTPUT_TOKENS] = CSTR("gen_ai.usage.output_tokens"), [K_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = CSTR("gen_ai.usage.reasoning.output_tokens"), [K_GPU_ID] = CSTR("gpu.id"), [K_GPU_UUID] = CSTR("gpu.uuid"), [K_HOST_NAME] = CSTR("host.name"), [K_HTTP_ROUTE] = CSTR("http.route"), [K_HW_ID] = CSTR("hw.id"), [K_INFEROPS_ENDPOINT] = CSTR("inferops.endpoint"), [K_INFEROPS_TENANT] = CSTR("inferops.tenant"), [K_LLM_PROVIDER] = CSTR("llm.provider"), [K_LLM_REQUEST_TYPE] = CSTR("llm.request.type"), [K_LLM_SYSTEM] = CSTR("llm.system"), [K_OPENINFERENCE_SPAN_KIND] = CSTR("openinference.span.kind"), [K_RPC_METHOD] = CSTR("rpc.method"), [K_SERVER_ADDRESS] = CSTR("server.address"), [K_SERVICE_NAME] = CSTR("service.name"), [K_SESSION_ID] = CSTR("session.id"), [K_TENANT] = CSTR("tenant"), [K_TENANT_ID] = CSTR("tenant.id"), [K_TRACELOOP_SPAN_KIND] = CSTR("traceloop.span.kind"), [K_URL_TEMPLATE] = CSTR("url.template")};
+
+static int8_t BY_LENGTH[MAX_KEY_LENGTH][8]; /* the wanted names of each length, -1 ended */
+
+static void index_names(void) {
+    memset(BY_LENGTH, -1, sizeof BY_LENGTH);
+    for (int k = 0; k < K_COUNT; k++) {
+        int8_t *slot = BY_LENGTH[KEYS[k].len];
+        while (*slot >= 0) slot++;
+        *slot = (int8_t)k;
+    }
+}
+
+/* first[k]: the pair that a map lookup of wanted name k returns (the first so named), -1 if none. */
+static void index_pairs(const Pairs *ps, const size_t *order, size_t n, int32_t *first) {
+    for (int k = 0; k < K_COUNT; k++) first[k] = -1;
+    for (size_t i = 0; i < n; i++) {
+        Bytes name = ps->items[order[i]].name;
+        if (name.len >= MAX_KEY_LENGTH) continue;
+        for (const int8_t *k = BY_LENGTH[name.len]; *k >= 0; k++)
+            if (first[*k] < 0 && memcmp(name.ptr, KEYS[*k].ptr, name.len) == 0) first[*k] = (int32_t)order[i];
+    }
+}
+
+static inline Bytes looked_up(const Out *arena, const Pairs *ps, const int32_t *first, int k) {
+    return first[k] < 0 ? NONE : (Bytes){arena->buf + ps->items[first[k]].at, ps->items[first[k]].len};
+}
+
+static inline Bytes first_of(Bytes a, Bytes b) { return a.len ? a : b; } /* coalesce(nullIf(a, ''), b) */
+
+/* Array(String) of keys, Array(String) of values, Array(UInt8) of the values the view replaces by their
+ * HMAC (content, under hash mode). */
+static void put_map(Out *o, const Out *arena, const Pairs *ps, const size_t *order, size_t n, int names, int hash) {
+    put_uvarint(o, n);
+    for (size_t i = 0; i < n; i++) {
+        Bytes k = names ? ps->items[order[i]].name : ps->items[order[i]].key;
+        put_str(o, k.ptr, k.len);
+    }
+    put_uvarint(o, n);
+    for (size_t i = 0; i < n; i++) {
+        Bytes v = value_of(arena, &ps->items[order[i]]);
+        put_str(o, v.ptr, v.len);
+    }
+    put_uvarint(o, n);
+    for (size_t i = 0; i < n; i++) put_byte(o, hash && ps->items[order[i]].content);
+}
+
+static inline void put_bytes(Out *o, Bytes b) { put_str(o, b.ptr, b.len); }
+
+static void ascii_case(Out *o, Bytes b, int upper) {
+    if (reserve(o, b.len)) return;
+    for (size_t i = 0; i < b.len; i++) {
+        uint8_t c = b.ptr[i];
+        if (upper && c >= 'a' && c <= 'z') c -= 32;
+        if (!upper && c >= 'A' && c <= 'Z') c += 32;
+        o->buf[o->len++] = c;
+    }
+}
+
+/* ---- events, links, status -------------------------------------------------------------------------- */
 
 static int read_event(Walk *w, const Field *field) {
     if (field->wire != 2) return 0;
     Event *e = PUSH(w->events);
     if (!e) return -1;
-    *e = (Event){0, NULL, 0, w->event_pairs.n, w->event_pairs.n};
+    *e = (Event){0, NONE, w->event_pairs.n, w->event_pairs.n};
     Msg m = sub(field);
     Field f;
     int r;
@@ -589,7 +730,7 @@ static int read_event(Walk *w, const Field *field) {
             e->time = f.num;
         } else if (f.number == 2) {
             EXPECT(f, 2);
-            e->name = f.data, e->name_len = f.len;
+            e->name = (Bytes){f.data, f.len};
         } else if (f.number == 3) {
             if (add_pair(&w->event_pairs, &f)) return -1;
         }
@@ -600,28 +741,27 @@ static int read_event(Walk *w, const Field *field) {
 
 static int read_link(Walk *w, const Field *field) {
     if (field->wire != 2) return 0;
-    Link *l = PUSH(w->links);
-    if (!l) return -1;
-    *l = (Link){(const uint8_t *)"", (const uint8_t *)"", 0, 0};
+    Link l = {NONE, NONE};
     Msg m = sub(field);
     Field f;
     int r;
     while ((r = next_field(&m, &f)) == 1) {
         if (f.number == 1) {
             EXPECT(f, 2);
-            l->trace_id = f.data, l->trace_id_len = f.len;
+            l.trace_id = (Bytes){f.data, f.len};
         } else if (f.number == 2) {
             EXPECT(f, 2);
-            l->span_id = f.data, l->span_id_len = f.len;
+            l.span_id = (Bytes){f.data, f.len};
         }
     }
-    return r;
+    if (r < 0) return -1;
+    if (l.trace_id.len == 16 && l.span_id.len == 8) { /* links to anything else are not stored */
+        Link *kept = PUSH(w->links);
+        if (!kept) return -1;
+        *kept = l;
+    }
+    return 0;
 }
-
-typedef struct {
-    const uint8_t *ptr;
-    size_t len;
-} Bytes;
 
 typedef struct {
     Bytes trace_id, span_id, trace_state, parent_span_id, name, status_message;
@@ -657,6 +797,11 @@ typedef struct {
     Bytes inner, outer;
 } Envelope;
 
+/* The current resource: its attributes kept after redaction, and the values the spans read from them. */
+typedef struct {
+    Bytes service, tenant, endpoint, host, gpu;
+} Resource;
+
 static void put_envelope_columns(Out *o, const Envelope *e, int is_span) {
     put_byte(o, (uint8_t)is_span);
     put_le(o, e->project_id, 8);
@@ -665,22 +810,86 @@ static void put_envelope_columns(Out *o, const Envelope *e, int is_span) {
     put_le(o, is_span ? 0 : e->rejected, 8);
     put_le(o, is_span ? 0 : e->rejected_requests, 8);
     put_le(o, e->redaction, 4);
-    put_str(o, e->inner.ptr, e->inner.len);
-    put_str(o, e->outer.ptr, e->outer.len);
+    put_bytes(o, e->inner);
+    put_bytes(o, e->outer);
 }
 
 static void put_accounting_row(Out *o, const Envelope *e) {
     put_envelope_columns(o, e, 0);
-    for (int i = 0; i < 7; i++) put_uvarint(o, 0);     /* scope name and version, ids, trace_state, name */
-    put_le(o, 0, 4), put_le(o, 0, 8), put_le(o, 0, 8); /* kind, start, end */
-    put_uvarint(o, 0), put_le(o, 0, 4);                /* status */
-    for (int i = 0; i < 10; i++) put_uvarint(o, 0);    /* the arrays */
+    put_le(o, 0, 8), put_le(o, 0, 8), put_le(o, 0, 8); /* timestamps, duration */
+    for (int i = 0; i < 8; i++) put_uvarint(o, 0);     /* ids .. status_message */
+    put_byte(o, 0);                                    /* status_error */
+    for (int i = 0; i < 6; i++) put_uvarint(o, 0);     /* service_name .. provider */
+    put_byte(o, 0), put_byte(o, 0);                    /* anthropic, legacy_input */
+    for (int i = 0; i < 17; i++) put_uvarint(o, 0);    /* request_model .. conversation_id */
+    put_byte(o, 0);                                    /* renamed */
+    for (int i = 0; i < 13; i++) put_uvarint(o, 0);    /* the arrays */
 }
 
-static int put_span(Walk *w, const Envelope *e, Bytes scope_name, Bytes scope_version, Msg m) {
+static inline uint64_t ns(uint64_t t) { return t > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : t; }
+
+static const char *const KINDS[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};
+static const char *const STATUSES[] = {"unset", "ok", "error"};
+static const Bytes OI_KIND[] = {CSTR("LLM"), CSTR("EMBEDDING"), CSTR("RETRIEVER"), CSTR("TOOL"), CSTR("AGENT"), CSTR("GUARDRAIL"), CSTR("CHAIN"), CSTR("RERANKER"), CSTR("EVALUATOR"), CSTR("PROMPT"), {NULL, 0}};
+static const Bytes OI_OPERATION[] = {CSTR("chat"), CSTR("embeddings"), CSTR("retrieval"), CSTR("execute_tool"), CSTR("invoke_agent"), CSTR("run_guardrail"), CSTR("chain"), CSTR("rerank"), CSTR("evaluate"), CSTR("prompt")};
+static const Bytes REQUEST_TYPE[] = {CSTR("chat"), CSTR("completion"), CSTR("embedding"), CSTR("rerank"), {NULL, 0}};
+static const Bytes REQUEST_OPERATION[] = {CSTR("chat"), CSTR("text_completion"), CSTR("embeddings"), CSTR("rerank")};
+static const Bytes TRACELOOP_KIND[] = {CSTR("workflow"), CSTR("task"), CSTR("agent"), CSTR("tool"), {NULL, 0}};
+static const Bytes TRACELOOP_OPERATION[] = {CSTR("invoke_workflow"), CSTR("task"), CSTR("invoke_agent"), CSTR("execute_tool")};
+static const Bytes PROVIDER_FROM[] = {CSTR("az.ai.inference"), CSTR("az.ai.openai"), CSTR("azure"), CSTR("vertex_ai"), CSTR("vertexai"), CSTR("gemini"), CSTR("google"), CSTR("mistralai"), CSTR("xai"), CSTR("aws"), CSTR("amazon"), CSTR("bedrock"), CSTR("watsonx"), {NULL, 0}};
+static const Bytes PROVIDER_TO[] = {CSTR("azure.ai.inference"), CSTR("azure.ai.openai"), CSTR("azure.ai.openai"), CSTR("gcp.vertex_ai"), CSTR("gcp.vertex_ai"), CSTR("gcp.gemini"), CSTR("gcp.gen_ai"), CSTR("mistral_ai"), CSTR("x_ai"), CSTR("aws.bedrock"), CSTR("aws.bedrock"), CSTR("aws.bedrock"), CSTR("ibm.watsonx.ai")};
+
+/* What the spans view derives from the attribute keys (kept after redaction, as sent). */
+typedef struct {
+    Bytes dialect;
+    int legacy_input, has_guardrail;
+} Keys;
+
+static Keys read_keys(const Pairs *ps, const size_t *kept, size_t n) {
+    int oi = 0, ollm = 0, deprecated = 0, genai = 0, input = 0, prompt = 0, guard = 0;
+    for (size_t i = 0; i < n; i++) {
+        Bytes k = ps->items[kept[i]].key;
+        oi |= EQ(k, "openinference.span.kind") || EQ(k, "llm.token_count.prompt");
+        ollm |= STARTS(k, "traceloop.") || STARTS(k, "llm.usage.");
+        deprecated |= EQ(k, "gen_ai.system") || EQ(k, "gen_ai.usage.prompt_tokens");
+        genai |= STARTS(k, "gen_ai.");
+        input |= EQ(k, "gen_ai.usage.input_tokens");
+        prompt |= EQ(k, "gen_ai.usage.prompt_tokens") || EQ(k, "llm.usage.prompt_tokens");
+        guard |= STARTS(k, "gen_ai.guardrail.") || STARTS(k, "guard.");
+    }
+    Keys r = {NONE, !input && prompt, guard};
+    r.dialect = oi ? CSTR("openinference") : ollm ? CSTR("openllmetry") : deprecated ? CSTR("otel_genai_deprecated")
+              : genai ? CSTR("otel_genai") : NONE;
+    return r;
+}
+
+/* gen_ai.operation.name, or what the other dialects say the span does. */
+static Bytes operation_of(Walk *w, Out *tmp, const int32_t *first, int has_guardrail) {
+#define SA(k) looked_up(&w->arena, &w->pairs, first, k)
+    Bytes v = SA(K_GEN_AI_OPERATION_NAME);
+    if (v.len) return v;
+    v = SA(K_OPENINFERENCE_SPAN_KIND);
+    if (v.len) {
+        ascii_case(tmp, v, 1);
+        Bytes upper = {tmp->buf + tmp->len - v.len, v.len};
+        Bytes mapped = transform(upper, OI_KIND, OI_OPERATION, NONE);
+        if (mapped.ptr != NONE.ptr) return mapped;
+        ascii_case(tmp, v, 0);
+        return (Bytes){tmp->buf + tmp->len - v.len, v.len};
+    }
+    v = SA(K_LLM_REQUEST_TYPE);
+    if (v.len) return transform(v, REQUEST_TYPE, REQUEST_OPERATION, v);
+    v = SA(K_TRACELOOP_SPAN_KIND);
+    if (v.len) return transform(v, TRACELOOP_KIND, TRACELOOP_OPERATION, v);
+    return has_guardrail ? CSTR("run_guardrail") : NONE;
+}
+
+static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope_name, Bytes scope_version, Msg m) {
     Span s;
     memset(&s, 0, sizeof s);
-    w->pairs.n = w->event_pairs.n = w->events.n = w->links.n = 0;
+    s.trace_id = s.span_id = s.trace_state = s.parent_span_id = s.name = s.status_message = NONE;
+    w->pairs.n = w->event_pairs.n = w->events.n = w->links.n = w->kept.n = w->order.n = 0;
+    w->arena.len = w->tmp.len = 0;
     Field f;
     int r, bad = 0;
     while ((r = next_field(&m, &f)) == 1) {
@@ -702,38 +911,121 @@ static int put_span(Walk *w, const Envelope *e, Bytes scope_name, Bytes scope_ve
         if (bad) return -1;
     }
     if (r < 0) return -1;
+    /* Attributes: rendered, content dropped unless the project keeps or hashes it, then the stored map's
+     * order: names already current first, renamed ones after (a lookup takes the first match, so a
+     * current name wins over a deprecated one). */
+    if (render_pairs(w, &w->arena, &w->pairs, 0, w->pairs.n, e->redaction, 1)) return -1;
+    for (size_t i = 0; i < w->pairs.n; i++)
+        if (e->redaction != 0 || !w->pairs.items[i].content) {
+            size_t *k = PUSH(w->kept);
+            if (!k) return -1;
+            *k = i;
+        }
+    for (int renamed = 0; renamed < 2; renamed++)
+        for (size_t i = 0; i < w->kept.n; i++) {
+            const Pair *p = &w->pairs.items[w->kept.items[i]];
+            if ((p->name.ptr != p->key.ptr) == renamed) {
+                size_t *k = PUSH(w->order);
+                if (!k) return -1;
+                *k = w->kept.items[i];
+            }
+        }
+    if (render_pairs(w, &w->arena, &w->event_pairs, 0, w->event_pairs.n, e->redaction, 0)) return -1;
+    if (w->arena.oom || w->tmp.oom) return -2;
+    size_t *order = w->order.items, n = w->order.n;
+    int32_t first[K_COUNT];
+    index_pairs(&w->pairs, order, n, first);
+    Keys keys = read_keys(&w->pairs, w->kept.items, w->kept.n);
+    /* tmp holds derived text; reserve up front so the views into it stay valid */
+    if (reserve(&w->tmp, 3 * (w->arena.len + 64))) return -2;
+    Bytes provider_raw = first_of(SA(K_GEN_AI_PROVIDER_NAME), first_of(SA(K_LLM_PROVIDER), SA(K_LLM_SYSTEM)));
+    ascii_case(&w->tmp, provider_raw, 0);
+    provider_raw = (Bytes){w->tmp.buf + w->tmp.len - provider_raw.len, provider_raw.len};
+    Bytes provider = transform(provider_raw, PROVIDER_FROM, PROVIDER_TO, provider_raw);
+    Bytes operation = operation_of(w, &w->tmp, first, keys.has_guardrail);
+    Bytes error_type = first_of(SA(K_ERROR_TYPE), SA(K_EXCEPTION_TYPE));
+    Bytes request_model = SA(K_GEN_AI_REQUEST_MODEL);
+    Bytes response_model = SA(K_GEN_AI_RESPONSE_MODEL);
+    if (!request_model.len && EQ(keys.dialect, "openinference")) request_model = response_model;
+    Bytes host = first_of(SA(K_HOST_NAME), first_of(s.kind == 3 ? SA(K_SERVER_ADDRESS) : NONE, res->host));
+    int renamed = !(provider.len == SA(K_GEN_AI_PROVIDER_NAME).len &&
+                    memcmp(provider.ptr, SA(K_GEN_AI_PROVIDER_NAME).ptr, provider.len) == 0) ||
+                  !(operation.len == SA(K_GEN_AI_OPERATION_NAME).len &&
+                    memcmp(operation.ptr, SA(K_GEN_AI_OPERATION_NAME).ptr, operation.len) == 0);
+
     Out *o = &w->out;
     put_envelope_columns(o, e, 1);
-    put_str(o, scope_name.ptr, scope_name.len);
-    put_str(o, scope_version.ptr, scope_version.len);
-    put_str(o, s.trace_id.ptr, s.trace_id.len);
-    put_str(o, s.span_id.ptr, s.span_id.len);
-    put_str(o, s.trace_state.ptr, s.trace_state.len);
-    put_str(o, s.parent_span_id.ptr, s.parent_span_id.len);
-    put_str(o, s.name.ptr, s.name.len);
-    put_le(o, (uint32_t)s.kind, 4);
-    put_le(o, s.start, 8);
-    put_le(o, s.end, 8);
-    put_str(o, s.status_message.ptr, s.status_message.len);
-    put_le(o, (uint32_t)s.status_code, 4);
-    put_keys(o, &w->pairs, 0, w->pairs.n);
-    if (put_values(o, w, &w->pairs, 0, w->pairs.n)) return -1;
+    uint64_t end = s.end > s.start ? s.end : s.start;
+    put_le(o, ns(s.start), 8);
+    put_le(o, ns(end), 8);
+    put_le(o, end - s.start, 8);
+    put_bytes(o, s.trace_id);
+    put_bytes(o, s.span_id);
+    put_bytes(o, s.parent_span_id);
+    put_bytes(o, s.trace_state);
+    put_bytes(o, s.name);
+    put_str(o, (const uint8_t *)(s.kind >= 0 && s.kind <= 5 ? KINDS[s.kind] : KINDS[0]),
+            strlen(s.kind >= 0 && s.kind <= 5 ? KINDS[s.kind] : KINDS[0]));
+    const char *status = s.status_code >= 0 && s.status_code <= 2 ? STATUSES[s.status_code] : STATUSES[0];
+    put_str(o, (const uint8_t *)status, strlen(status));
+    put_bytes(o, s.status_message);
+    put_byte(o, s.status_code == 2);
+    put_bytes(o, res->service.len ? res->service : CSTR("unknown_service"));
+    put_bytes(o, scope_name);
+    put_bytes(o, scope_version);
+    put_bytes(o, keys.dialect);
+    put_bytes(o, operation);
+    put_bytes(o, provider);
+    put_byte(o, EQ(provider_raw, "anthropic"));
+    put_byte(o, (uint8_t)keys.legacy_input);
+    put_bytes(o, request_model);
+    put_bytes(o, response_model);
+    put_bytes(o, SA(K_GEN_AI_USAGE_INPUT_TOKENS));
+    put_bytes(o, SA(K_GEN_AI_USAGE_OUTPUT_TOKENS));
+    put_bytes(o, SA(K_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS));
+    put_bytes(o, SA(K_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS));
+    put_bytes(o, SA(K_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS));
+    put_bytes(o, SA(K_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK));
+    put_bytes(o, SA(K_GEN_AI_RESPONSE_FINISH_REASONS));
+    put_bytes(o, error_type);
+    put_bytes(o, first_of(SA(K_TENANT_ID), first_of(SA(K_INFEROPS_TENANT), first_of(SA(K_TENANT), res->tenant))));
+    put_bytes(o, first_of(SA(K_INFEROPS_ENDPOINT), first_of(SA(K_HTTP_ROUTE), first_of(SA(K_URL_TEMPLATE),
+                                                                                      first_of(SA(K_RPC_METHOD), res->endpoint)))));
+    put_bytes(o, host);
+    put_bytes(o, first_of(SA(K_GPU_ID), first_of(SA(K_GPU_UUID), first_of(SA(K_HW_ID), res->gpu))));
+    put_bytes(o, SA(K_GEN_AI_AGENT_NAME));
+    put_bytes(o, SA(K_GEN_AI_TOOL_NAME));
+    put_bytes(o, first_of(SA(K_GEN_AI_CONVERSATION_ID), SA(K_SESSION_ID)));
+    put_byte(o, (uint8_t)renamed);
+#undef SA
     put(o, w->resource.buf, w->resource.len);
-    size_t n = w->events.n;
+    put_map(o, &w->arena, &w->pairs, order, n, 1, e->redaction == 1);
+    size_t events = w->events.n;
     Event *ev = w->events.items;
-    put_uvarint(o, n);
-    for (size_t i = 0; i < n; i++) put_le(o, ev[i].time, 8);
-    put_uvarint(o, n);
-    for (size_t i = 0; i < n; i++) put_str(o, ev[i].name, ev[i].name_len);
-    put_uvarint(o, n);
-    for (size_t i = 0; i < n; i++) put_keys(o, &w->event_pairs, ev[i].from, ev[i].to);
-    put_uvarint(o, n);
-    for (size_t i = 0; i < n; i++)
-        if (put_values(o, w, &w->event_pairs, ev[i].from, ev[i].to)) return -1;
+    put_uvarint(o, events);
+    for (size_t i = 0; i < events; i++) put_le(o, ns(ev[i].time), 8);
+    put_uvarint(o, events);
+    for (size_t i = 0; i < events; i++) put_bytes(o, ev[i].name);
+    /* each event's attributes kept after redaction, as three nested columns */
+    for (int column = 0; column < 3; column++) {
+        put_uvarint(o, events);
+        for (size_t i = 0; i < events; i++) {
+            size_t kept = 0;
+            for (size_t j = ev[i].from; j < ev[i].to; j++) kept += e->redaction != 0 || !w->event_pairs.items[j].content;
+            put_uvarint(o, kept);
+            for (size_t j = ev[i].from; j < ev[i].to; j++) {
+                const Pair *p = &w->event_pairs.items[j];
+                if (e->redaction == 0 && p->content) continue;
+                if (column == 0) put_bytes(o, p->key);
+                else if (column == 1) put_bytes(o, value_of(&w->arena, p));
+                else put_byte(o, e->redaction == 1 && p->content);
+            }
+        }
+    }
     put_uvarint(o, w->links.n);
-    for (size_t i = 0; i < w->links.n; i++) put_str(o, w->links.items[i].trace_id, w->links.items[i].trace_id_len);
+    for (size_t i = 0; i < w->links.n; i++) put_bytes(o, w->links.items[i].trace_id);
     put_uvarint(o, w->links.n);
-    for (size_t i = 0; i < w->links.n; i++) put_str(o, w->links.items[i].span_id, w->links.items[i].span_id_len);
+    for (size_t i = 0; i < w->links.n; i++) put_bytes(o, w->links.items[i].span_id);
     return 0;
 }
 
@@ -747,8 +1039,8 @@ static int read_scope(Msg m, Bytes *name, Bytes *version) {
     return r;
 }
 
-static int put_scope_spans(Walk *w, const Envelope *e, Msg m) {
-    Bytes name = {NULL, 0}, version = {NULL, 0};
+static int put_scope_spans(Walk *w, const Envelope *e, const Resource *res, Msg m) {
+    Bytes name = NONE, version = NONE;
     Field f;
     int r;
     Msg first = m;
@@ -762,38 +1054,64 @@ static int put_scope_spans(Walk *w, const Envelope *e, Msg m) {
     while ((r = next_field(&m, &f)) == 1)
         if (f.number == 2) {
             EXPECT(f, 2);
-            if (put_span(w, e, name, version, sub(&f))) return -1;
+            int done = put_span(w, e, res, name, version, sub(&f));
+            if (done) return done;
         }
     return r;
 }
 
-/* The resource's attributes, rendered once into w->resource as the rows' two columns. */
-static int read_resource(Walk *w, Msg m) {
+/* The resource's attributes kept after redaction, rendered once into w->resource as the rows' three
+ * columns, and the values spans read from them. */
+static int read_resource(Walk *w, const Envelope *e, Msg m, Resource *res) {
     Field f, g;
     int r, s;
     w->resource_pairs.n = 0;
+    w->res_arena.len = 0;
     while ((r = next_field(&m, &f)) == 1) {
         if (f.number != 1) continue;
         EXPECT(f, 2);
-        Msg res = sub(&f);
-        while ((s = next_field(&res, &g)) == 1)
+        Msg attrs = sub(&f);
+        while ((s = next_field(&attrs, &g)) == 1)
             if (g.number == 1 && add_pair(&w->resource_pairs, &g)) return -1;
         if (s < 0) return -1;
     }
     if (r < 0) return -1;
+    Pairs *ps = &w->resource_pairs;
+    if (render_pairs(w, &w->res_arena, ps, 0, ps->n, e->redaction, 0)) return -1;
+    if (w->res_arena.oom) return -2;
+    size_t kept = 0; /* compact the kept pairs to the front: they are all a span reads */
+    for (size_t i = 0; i < ps->n; i++)
+        if (e->redaction != 0 || !ps->items[i].content) ps->items[kept++] = ps->items[i];
+    ps->n = kept;
+    size_t *order = malloc((kept ? kept : 1) * sizeof *order);
+    if (!order) return -2;
+    for (size_t i = 0; i < kept; i++) order[i] = i;
+    int32_t first[K_COUNT];
+    index_pairs(ps, order, kept, first);
+#define RA(k) looked_up(&w->res_arena, ps, first, k)
+    res->service = RA(K_SERVICE_NAME);
+    res->tenant = first_of(RA(K_TENANT_ID), first_of(RA(K_INFEROPS_TENANT), RA(K_TENANT)));
+    res->endpoint = RA(K_INFEROPS_ENDPOINT);
+    res->host = RA(K_HOST_NAME);
+    res->gpu = first_of(RA(K_GPU_ID), first_of(RA(K_GPU_UUID), RA(K_HW_ID)));
+#undef RA
     w->resource.len = 0;
-    put_keys(&w->resource, &w->resource_pairs, 0, w->resource_pairs.n);
-    return put_values(&w->resource, w, &w->resource_pairs, 0, w->resource_pairs.n);
+    put_map(&w->resource, &w->res_arena, ps, order, kept, 0, e->redaction == 1);
+    free(order);
+    return 0;
 }
 
 static int put_resource_spans(Walk *w, const Envelope *e, Msg m) {
-    if (read_resource(w, m)) return -1;
+    Resource res;
+    int done = read_resource(w, e, m, &res);
+    if (done) return done;
     Field f;
     int r;
     while ((r = next_field(&m, &f)) == 1)
         if (f.number == 2) {
             EXPECT(f, 2);
-            if (put_scope_spans(w, e, sub(&f))) return -1;
+            done = put_scope_spans(w, e, &res, sub(&f));
+            if (done) return done;
         }
     return r;
 }
@@ -823,7 +1141,10 @@ static int put_envelope(Walk *w, Msg m) {
     put_accounting_row(&w->out, &e);
     m = request;
     while ((r = next_field(&m, &f)) == 1)
-        if (f.number == 1 && f.wire == 2 && put_resource_spans(w, &e, sub(&f))) return -1;
+        if (f.number == 1 && f.wire == 2) {
+            int done = put_resource_spans(w, &e, sub(&f));
+            if (done) return done;
+        }
     return r;
 }
 
@@ -832,16 +1153,17 @@ static int put_envelopes(Walk *w, const uint8_t *p, size_t n) {
     while (p < end) {
         uint64_t len;
         if (read_varint(&p, end, &len) || len > (uint64_t)(end - p)) return -1;
-        if (put_envelope(w, (Msg){p, p + len})) return -1;
+        int done = put_envelope(w, (Msg){p, p + len});
+        if (done) return done;
         p += len;
     }
-    return w->out.oom || w->value.oom || w->scratch.oom || w->resource.oom ? -2 : 0;
+    return w->out.oom || w->arena.oom || w->res_arena.oom || w->scratch.oom || w->resource.oom || w->tmp.oom ? -2 : 0;
 }
 
 static void walk_free(Walk *w) {
-    free(w->out.buf), free(w->value.buf), free(w->scratch.buf), free(w->resource.buf);
-    free(w->pairs.items), free(w->event_pairs.items), free(w->resource_pairs.items);
-    free(w->events.items), free(w->links.items);
+    free(w->out.buf), free(w->arena.buf), free(w->res_arena.buf), free(w->scratch.buf), free(w->resource.buf);
+    free(w->tmp.buf), free(w->pairs.items), free(w->event_pairs.items), free(w->resource_pairs.items);
+    free(w->kept.items), free(w->order.items), free(w->events.items), free(w->links.items);
 }
 
 /* ---- the request check -------------------------------------------------------------------------- */
@@ -1049,4 +1371,8 @@ static PyMethodDef METHODS[] = {
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_spanrows", NULL, -1, METHODS, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__spanrows(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit__spanrows(void) {
+    index_names();
+    names_index(&CONTENT_HEADS), names_index(&CONTENT_NAMES), names_index(&OLD_NAMES);
+    return PyModule_Create(&MODULE);
+}

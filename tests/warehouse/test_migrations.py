@@ -146,8 +146,8 @@ def test_cluster_rendering_routes_materialised_views(cluster_statements):
     # The two-stage spans view: through a Null stage table, then the Distributed table.
     assert " TO otlp_spans_stage AS" in views["otlp_spans_stage_mv"] and "FROM otlp_spans_in" in views["otlp_spans_stage_mv"]
     assert " TO spans AS" in views["otlp_spans_mv"] and "FROM otlp_spans_stage" in views["otlp_spans_mv"]
-    # Span rows (schema 0024) feed the same stage table; their accounting goes to the Distributed table.
-    assert " TO otlp_spans_stage AS" in views["otlp_span_rows_mv"] and "FROM otlp_spans_rows" in views["otlp_span_rows_mv"]
+    # Span rows (schema 0024), normalised by ingest, go straight to the Distributed table, as does their accounting.
+    assert " TO spans AS" in views["otlp_span_rows_mv"] and "FROM otlp_spans_rows" in views["otlp_span_rows_mv"]
     assert " TO ingest_accounting AS" in views["ingest_accounting_span_rows_mv"]
     # Fed by a MergeTree table: fire on the shard where rows land, read and write locally.
     assert " TO span_rollup_1m_local AS" in views["span_rollup_1m_mv"]
@@ -159,7 +159,7 @@ def test_cluster_rendering_puts_functions_and_null_tables_on_the_cluster(cluster
     functions = [s for s in cluster_statements if s.startswith("CREATE FUNCTION")]
     nulls = [s for s in cluster_statements if "ENGINE = Null" in s]
     assert functions and all("ON CLUSTER prod" in s for s in functions)
-    # the three signals' first ingest tables; spans' new one, its view's stage and its rows; one per metric kind
+    # the three signals' first ingest tables; spans' new one, its view's stage and the span rows; one per metric kind
     assert len(nulls) == 10 and all("ON CLUSTER prod" in s for s in nulls)
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.clickhouse
 SPAN_COLUMNS = "* EXCEPT (project_id, ingested_at)"
 TABLES = {  # what each table is compared on, beside its project
     "spans": SPAN_COLUMNS,
-    "guardrail_decisions": "* EXCEPT (project_id)",
+    "guardrail_decisions": "* EXCEPT (project_id, ingested_at)",
     "trace_summaries": "trace_id, span_count, root_name",
     "ingest_accounting": "signal, requests, accepted, rejected, rejected_requests",
 }
@@ -106,6 +106,67 @@ def _varied_request(rng: random.Random) -> bytes:
     return request.SerializeToString()
 
 
+# Values the normalisation reads, in the forms clients send them (and some they should not).
+DIALECT_VALUES = {
+    "gen_ai.operation.name": ["chat", "", "embeddings"], "gen_ai.provider.name": ["anthropic", "openai", "", "Vertex_AI"],
+    "gen_ai.system": ["anthropic", "OpenAI", "az.ai.openai", "watsonx", "AWS"], "llm.provider": ["aws", "", "google"],
+    "llm.system": ["anthropic", "xai"], "openinference.span.kind": ["LLM", "tool", "Retriever", "unknown_Kind", ""],
+    "llm.request.type": ["chat", "completion", "other"], "traceloop.span.kind": ["workflow", "tool", "Odd"],
+    "traceloop.entity.name": ["answer"], "gen_ai.request.model": ["gpt-4o", "", "claude"],
+    "gen_ai.response.model": ["gpt-4o-2024", ""], "llm.model_name": ["claude-3-5"],
+    # (counts of inf or beyond UInt64 fail the Protobuf path's whole insert: see the test of out-of-range values)
+    "gen_ai.usage.input_tokens": ["175", "12abc", "1e2", "-5", "1.5e3", "0x10", " 7", "+3", ""],
+    "gen_ai.usage.prompt_tokens": ["100", "3.7"], "llm.usage.prompt_tokens": ["80"], "llm.token_count.prompt": ["500"],
+    "gen_ai.usage.output_tokens": ["10", "x"], "gen_ai.usage.completion_tokens": ["20"],
+    "gen_ai.usage.cache_read.input_tokens": ["50", "0"], "gen_ai.usage.cache_read_input_tokens": ["16"],
+    "gen_ai.usage.cache_creation.input_tokens": ["25"], "gen_ai.usage.cache_write.input_tokens": ["30"],
+    "gen_ai.usage.reasoning.output_tokens": ["5"], "llm.token_count.completion_details.reasoning": ["6"],
+    # (a TTFT of nan or inf fails the Protobuf path's whole insert; the rows path stores 0: not compared)
+    "gen_ai.response.time_to_first_chunk": ["0.35", "1e-3", "-1", "abc", "1e-12"], "gen_ai.server.ttft": ["0.5"],
+    "gen_ai.response.finish_reasons": ['["stop","length"]', "stop", '[1]', "[", '["a\\"b"]'],
+    "llm.finish_reason": ["length"], "error.type": ["timeout", ""], "exception.type": ["ValueError"],
+    "tenant.id": ["acme", ""], "inferops.tenant": ["t2"], "tenant": ["t3"], "inferops.endpoint": ["/a"],
+    "http.route": ["/v1/answer"], "url.template": ["/u/{id}"], "rpc.method": ["Generate"], "host.name": ["node-1"],
+    "server.address": ["api.openai.com"], "gpu.id": ["3"], "gpu.uuid": ["GPU-1"], "hw.id": ["hw-9"],
+    "gen_ai.agent.name": ["planner"], "agent.name": ["old-agent"], "gen_ai.tool.name": ["search"],
+    "gen_ai.conversation.id": ["conv-9"], "session.id": ["s-1"], "guard.verdict": ["block"],
+    "gen_ai.guardrail.verdict.type": ["ALLOW"], "gen_ai.prompt.0.content": ["hello"], "llm.prompts.0": ["p"],
+    "gen_ai.guardrail.security.content.input.hash": ["abc"], "gen_ai.guardrail.security.content.input.value": ["v"],
+}
+RESOURCE_VALUES = {"service.name": ["svc", ""], "tenant.id": ["r-acme", ""], "inferops.tenant": ["r-t2"],
+                   "tenant": ["r-t3"], "inferops.endpoint": ["/r"], "host.name": ["r-host"], "gpu.id": ["r-gpu"],
+                   "gpu.uuid": ["r-uuid"], "hw.id": ["r-hw"], "input.value": ["resource content"]}
+
+
+def _dialect_request(rng: random.Random) -> bytes:
+    """Spans whose attributes mix every dialect's names and values, ties between current and deprecated
+    names included, so that every branch of the normalisation is taken somewhere."""
+    request = ExportTraceServiceRequest()
+    for _ in range(4):
+        resource = request.resource_spans.add()
+        for key in rng.sample(sorted(RESOURCE_VALUES), rng.randint(0, len(RESOURCE_VALUES))):
+            resource.resource.attributes.add(key=key, value=AnyValue(string_value=rng.choice(RESOURCE_VALUES[key])))
+        scope = resource.scope_spans.add()
+        for i in range(60):
+            span = scope.spans.add(trace_id=rng.randbytes(16), span_id=rng.randbytes(8), name=f"op-{i % 7}",
+                                   kind=rng.choice([0, 1, 2, 3, 3, 4, 5, 9]), start_time_unix_nano=time.time_ns(),
+                                   end_time_unix_nano=time.time_ns() + rng.randint(-10**6, 10**9))
+            span.status.code = rng.choice([0, 1, 2, 5])
+            for key in rng.sample(sorted(DIALECT_VALUES), rng.randint(1, 14)):
+                value = rng.choice(DIALECT_VALUES[key])
+                attr = span.attributes.add(key=key)
+                if value.lstrip("-").isdigit() and rng.random() < 0.5 and int(value) < 2**63:
+                    attr.value.int_value = int(value)
+                else:
+                    attr.value.string_value = value
+            if rng.random() < 0.2:
+                event = span.events.add(name="gen_ai.guardrail.security.finding", time_unix_nano=time.time_ns())
+                event.attributes.add(key="gen_ai.guardrail.verdict.type", value=AnyValue(string_value="deny"))
+                event.attributes.add(key="gen_ai.guardrail.security.content.input.value",
+                                     value=AnyValue(string_value="secret"))
+    return request.SerializeToString()
+
+
 def _reordered_request() -> bytes:
     """Fields on the wire in an order the SDKs do not use: a scope after its spans, a span's attributes
     split around its events, the resource after its scopes (protobuf concatenation merges messages)."""
@@ -133,11 +194,11 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _envelopes(project_id: int, bodies: list[bytes]) -> bytes:
+def _envelopes(project_id: int, bodies: list[bytes], received: int) -> bytes:
     modes = [redaction_fields(0), redaction_fields(1, b"a secret key"), redaction_fields(2)]
     return b"".join(envelope(body, project_id, accepted_items=7, rejected_items=i % 2, redaction=modes[i % 3],
-                             received_unix_nano=time.time_ns()) for i, body in enumerate(bodies)) + \
-        envelope(b"", project_id, rejected_requests=1, received_unix_nano=time.time_ns())
+                             received_unix_nano=received) for i, body in enumerate(bodies)) + \
+        envelope(b"", project_id, rejected_requests=1, received_unix_nano=received)
 
 
 def _rows(warehouse, table: str, columns: str, project_id: int) -> list[tuple]:
@@ -148,14 +209,15 @@ def _rows(warehouse, table: str, columns: str, project_id: int) -> list[tuple]:
 def test_span_rows_store_exactly_what_the_protobuf_input_stores(warehouse):
     rng = random.Random(20261130)
     bodies = [_varied_request(rng) for _ in range(3)] + [_reordered_request()] + \
-        [agentic_request(64).SerializeToString() for _ in range(3)]
+        [agentic_request(64).SerializeToString() for _ in range(3)] + [_dialect_request(rng) for _ in range(6)]
     by_protobuf, by_rows = rng.randrange(10**9, 2 * 10**9), rng.randrange(2 * 10**9, 3 * 10**9)
     # The Protobuf input, as before schema 0024; then the default path, which takes the rows.
-    warehouse.insert_formatted("INSERT INTO otlp_spans_in", "Protobuf", _envelopes(by_protobuf, bodies),
+    received = time.time_ns()  # one minute for both: accounting rows are per minute
+    warehouse.insert_formatted("INSERT INTO otlp_spans_in", "Protobuf", _envelopes(by_protobuf, bodies, received),
                                insert_settings("traces"))
-    insert_envelopes(warehouse, "traces", [_envelopes(by_rows, bodies)])
+    insert_envelopes(warehouse, "traces", [_envelopes(by_rows, bodies, received)])
     spans = _rows(warehouse, "spans", SPAN_COLUMNS, by_rows)
-    assert len(spans) == 3 * 240 + 1 + 3 * 64
+    assert len(spans) == 3 * 240 + 1 + 3 * 64 + 6 * 240
     for table, columns in TABLES.items():
         assert _rows(warehouse, table, columns, by_rows) == _rows(warehouse, table, columns, by_protobuf), table
 
@@ -216,3 +278,22 @@ def test_rows_are_written_into_one_reused_buffer():
     assert first == again and len(first) > len(body) // 2
     _spanrows.release()
     assert bytes(_spanrows.rows(body)) == first
+
+
+def test_counts_and_ttft_out_of_range_are_stored_not_refused(warehouse):
+    """The Protobuf path's views fail a whole insert on a token count or TTFT of inf, nan or beyond
+    UInt64; span rows store 0 or the maximum instead."""
+    project_id = random.randrange(4 * 10**9, 5 * 10**9)
+    request = ExportTraceServiceRequest()
+    spans = request.resource_spans.add().scope_spans.add().spans
+    for value in ["inf", "nan", "1e30", "-inf", "18446744073709551615"]:
+        span = spans.add(trace_id=random.randbytes(16), span_id=random.randbytes(8), name=value,
+                         start_time_unix_nano=time.time_ns())
+        span.attributes.add(key="gen_ai.usage.input_tokens", value=AnyValue(string_value=value))
+        span.attributes.add(key="gen_ai.response.time_to_first_chunk", value=AnyValue(string_value=value))
+    insert_envelopes(warehouse, "traces", [envelope(request.SerializeToString(), project_id, accepted_items=5)])
+    stored = dict((name, (tokens, ttft)) for name, tokens, ttft in
+                  _rows(warehouse, "spans", "name, input_tokens, ttft_ns", project_id))
+    top = 18_000_000_000_000_000_000
+    assert stored == {"inf": (0, 0), "nan": (0, 0), "-inf": (0, 0), "1e30": (top, top),
+                      "18446744073709551615": (top, top)}
