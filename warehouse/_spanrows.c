@@ -559,6 +559,7 @@ typedef struct {
     Out arena;    /* the current span's rendered values */
     Out res_arena; /* the current resource's rendered values */
     Out scratch;  /* one rendered leaf of an array or kvlist */
+    Out scratch2; /* one rendered content value, before its HMAC */
     Out resource; /* the current resource's attributes, as the rows' three columns */
     Out tmp;      /* text derived from the span's values (lower- and upper-cased) */
     Pairs pairs;       /* the span's attributes */
@@ -633,17 +634,122 @@ static Bytes transform(Bytes v, const Bytes *from, const Bytes *to, Bytes otherw
     return otherwise;
 }
 
+/* What ingest appended to the request: the project, accounting counts, and what to do with content
+ * (redaction: 0 drop, 1 hash with the key's pads inner and outer, 2 keep). */
+typedef struct {
+    uint64_t project_id, received, accepted, rejected, rejected_requests;
+    uint32_t redaction;
+    Bytes inner, outer;
+} Envelope;
+
+/* ---- HMAC-SHA-256 of content (hash mode), as inferops_hmac computes it from the key's two pads ---- */
+
+typedef struct {
+    uint32_t h[8];
+    uint8_t block[64];
+    uint64_t bytes;
+    size_t used;
+} Sha256;
+
+static const uint32_t SHA_K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+    0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+    0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+    0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(Sha256 *c, const uint8_t *b) {
+    uint32_t w[64], v[8];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, c->h, sizeof v);
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
+        uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof *v);
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++) c->h[i] += v[i];
+}
+
+static void sha_init(Sha256 *c) {
+    static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, H0, sizeof H0);
+    c->bytes = 0;
+    c->used = 0;
+}
+
+static void sha_update(Sha256 *c, const uint8_t *p, size_t n) {
+    c->bytes += n;
+    while (n) {
+        size_t take = 64 - c->used < n ? 64 - c->used : n;
+        memcpy(c->block + c->used, p, take);
+        c->used += take, p += take, n -= take;
+        if (c->used == 64) {
+            sha_block(c, c->block);
+            c->used = 0;
+        }
+    }
+}
+
+static void sha_final(Sha256 *c, uint8_t out[32]) {
+    uint64_t bits = c->bytes * 8;
+    uint8_t pad = 0x80, zero = 0, len[8];
+    sha_update(c, &pad, 1);
+    while (c->used != 56) sha_update(c, &zero, 1);
+    for (int i = 0; i < 8; i++) len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_update(c, len, 8);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++) out[4 * i + j] = (uint8_t)(c->h[i] >> (24 - 8 * j));
+}
+
+/* "hmac-sha256:" and the hex of SHA256(outer || SHA256(inner || value)). */
+static void put_hmac(Out *o, Bytes value, Bytes inner, Bytes outer) {
+    Sha256 c;
+    uint8_t digest[32];
+    sha_init(&c);
+    sha_update(&c, inner.ptr, inner.len);
+    sha_update(&c, value.ptr, value.len);
+    sha_final(&c, digest);
+    sha_init(&c);
+    sha_update(&c, outer.ptr, outer.len);
+    sha_update(&c, digest, 32);
+    sha_final(&c, digest);
+    put_cstr(o, "hmac-sha256:");
+    for (int i = 0; i < 32; i++) put_byte(o, (uint8_t)"0123456789abcdef"[digest[i] >> 4]), put_byte(o, (uint8_t)"0123456789abcdef"[digest[i] & 15]);
+}
+
 /* ---- rendering and lookups ----------------------------------------------------------------------------- */
 
-static int render_pairs(Walk *w, Out *arena, Pairs *ps, size_t from, size_t to, int mode, int names) {
-    for (size_t i = from; i < to; i++) {
+/* Each pair's value rendered into the arena (its HMAC if it is content and the project hashes content),
+ * whether it is content, and (for span attributes) its current name. */
+static int render_pairs(Walk *w, Out *arena, Pairs *ps, const Envelope *e, int names) {
+    for (size_t i = 0; i < ps->n; i++) {
         Pair *p = &ps->items[i];
-        p->at = arena->len;
-        if (p->value.p && render_any(arena, &w->scratch, p->value)) return -1;
-        p->len = arena->len - p->at;
         p->content = (uint8_t)is_content(p->key);
         p->name = names ? current_name(p->key) : p->key;
-        (void)mode;
+        Out *into = p->content && e->redaction == 1 ? &w->scratch2 : arena;
+        size_t at = into->len;
+        if (p->value.p && render_any(into, &w->scratch, p->value)) return -1;
+        p->at = at;
+        if (into != arena) {
+            p->at = arena->len;
+            put_hmac(arena, (Bytes){into->buf ? into->buf + at : (const uint8_t *)"", into->len - at}, e->inner, e->outer);
+            into->len = at;
+        }
+        p->len = arena->len - p->at;
     }
     return 0;
 }
@@ -685,9 +791,8 @@ static inline Bytes looked_up(const Out *arena, const Pairs *ps, const int32_t *
 
 static inline Bytes first_of(Bytes a, Bytes b) { return a.len ? a : b; } /* coalesce(nullIf(a, ''), b) */
 
-/* Array(String) of keys, Array(String) of values, Array(UInt8) of the values the view replaces by their
- * HMAC (content, under hash mode). */
-static void put_map(Out *o, const Out *arena, const Pairs *ps, const size_t *order, size_t n, int names, int hash) {
+/* Array(String) of keys, Array(String) of values. */
+static void put_map(Out *o, const Out *arena, const Pairs *ps, const size_t *order, size_t n, int names) {
     put_uvarint(o, n);
     for (size_t i = 0; i < n; i++) {
         Bytes k = names ? ps->items[order[i]].name : ps->items[order[i]].key;
@@ -698,8 +803,6 @@ static void put_map(Out *o, const Out *arena, const Pairs *ps, const size_t *ord
         Bytes v = value_of(arena, &ps->items[order[i]]);
         put_str(o, v.ptr, v.len);
     }
-    put_uvarint(o, n);
-    for (size_t i = 0; i < n; i++) put_byte(o, hash && ps->items[order[i]].content);
 }
 
 static inline void put_bytes(Out *o, Bytes b) { put_str(o, b.ptr, b.len); }
@@ -791,11 +894,6 @@ static int bytes_field(const Field *f, Bytes *b) {
 
 /* ---- the rows ------------------------------------------------------------------------------------ */
 
-typedef struct {
-    uint64_t project_id, received, accepted, rejected, rejected_requests;
-    uint32_t redaction;
-    Bytes inner, outer;
-} Envelope;
 
 /* The current resource: its attributes kept after redaction, and the values the spans read from them. */
 typedef struct {
@@ -809,9 +907,6 @@ static void put_envelope_columns(Out *o, const Envelope *e, int is_span) {
     put_le(o, is_span ? 0 : e->accepted, 8);
     put_le(o, is_span ? 0 : e->rejected, 8);
     put_le(o, is_span ? 0 : e->rejected_requests, 8);
-    put_le(o, e->redaction, 4);
-    put_bytes(o, e->inner);
-    put_bytes(o, e->outer);
 }
 
 static void put_accounting_row(Out *o, const Envelope *e) {
@@ -823,7 +918,7 @@ static void put_accounting_row(Out *o, const Envelope *e) {
     put_byte(o, 0), put_byte(o, 0);                    /* anthropic, legacy_input */
     for (int i = 0; i < 17; i++) put_uvarint(o, 0);    /* request_model .. conversation_id */
     put_byte(o, 0);                                    /* renamed */
-    for (int i = 0; i < 13; i++) put_uvarint(o, 0);    /* the arrays */
+    for (int i = 0; i < 10; i++) put_uvarint(o, 0);    /* the arrays */
 }
 
 static inline uint64_t ns(uint64_t t) { return t > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : t; }
@@ -914,7 +1009,7 @@ static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope
     /* Attributes: rendered, content dropped unless the project keeps or hashes it, then the stored map's
      * order: names already current first, renamed ones after (a lookup takes the first match, so a
      * current name wins over a deprecated one). */
-    if (render_pairs(w, &w->arena, &w->pairs, 0, w->pairs.n, e->redaction, 1)) return -1;
+    if (render_pairs(w, &w->arena, &w->pairs, e, 1)) return -1;
     for (size_t i = 0; i < w->pairs.n; i++)
         if (e->redaction != 0 || !w->pairs.items[i].content) {
             size_t *k = PUSH(w->kept);
@@ -930,7 +1025,7 @@ static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope
                 *k = w->kept.items[i];
             }
         }
-    if (render_pairs(w, &w->arena, &w->event_pairs, 0, w->event_pairs.n, e->redaction, 0)) return -1;
+    if (render_pairs(w, &w->arena, &w->event_pairs, e, 0)) return -1;
     if (w->arena.oom || w->tmp.oom) return -2;
     size_t *order = w->order.items, n = w->order.n;
     int32_t first[K_COUNT];
@@ -999,15 +1094,15 @@ static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope
     put_byte(o, (uint8_t)renamed);
 #undef SA
     put(o, w->resource.buf, w->resource.len);
-    put_map(o, &w->arena, &w->pairs, order, n, 1, e->redaction == 1);
+    put_map(o, &w->arena, &w->pairs, order, n, 1);
     size_t events = w->events.n;
     Event *ev = w->events.items;
     put_uvarint(o, events);
     for (size_t i = 0; i < events; i++) put_le(o, ns(ev[i].time), 8);
     put_uvarint(o, events);
     for (size_t i = 0; i < events; i++) put_bytes(o, ev[i].name);
-    /* each event's attributes kept after redaction, as three nested columns */
-    for (int column = 0; column < 3; column++) {
+    /* each event's attributes kept after redaction, as two nested columns */
+    for (int column = 0; column < 2; column++) {
         put_uvarint(o, events);
         for (size_t i = 0; i < events; i++) {
             size_t kept = 0;
@@ -1016,9 +1111,7 @@ static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope
             for (size_t j = ev[i].from; j < ev[i].to; j++) {
                 const Pair *p = &w->event_pairs.items[j];
                 if (e->redaction == 0 && p->content) continue;
-                if (column == 0) put_bytes(o, p->key);
-                else if (column == 1) put_bytes(o, value_of(&w->arena, p));
-                else put_byte(o, e->redaction == 1 && p->content);
+                put_bytes(o, column == 0 ? p->key : value_of(&w->arena, p));
             }
         }
     }
@@ -1077,7 +1170,7 @@ static int read_resource(Walk *w, const Envelope *e, Msg m, Resource *res) {
     }
     if (r < 0) return -1;
     Pairs *ps = &w->resource_pairs;
-    if (render_pairs(w, &w->res_arena, ps, 0, ps->n, e->redaction, 0)) return -1;
+    if (render_pairs(w, &w->res_arena, ps, e, 0)) return -1;
     if (w->res_arena.oom) return -2;
     size_t kept = 0; /* compact the kept pairs to the front: they are all a span reads */
     for (size_t i = 0; i < ps->n; i++)
@@ -1096,7 +1189,7 @@ static int read_resource(Walk *w, const Envelope *e, Msg m, Resource *res) {
     res->gpu = first_of(RA(K_GPU_ID), first_of(RA(K_GPU_UUID), RA(K_HW_ID)));
 #undef RA
     w->resource.len = 0;
-    put_map(&w->resource, &w->res_arena, ps, order, kept, 0, e->redaction == 1);
+    put_map(&w->resource, &w->res_arena, ps, order, kept, 0);
     free(order);
     return 0;
 }
@@ -1162,7 +1255,7 @@ static int put_envelopes(Walk *w, const uint8_t *p, size_t n) {
 
 static void walk_free(Walk *w) {
     free(w->out.buf), free(w->arena.buf), free(w->res_arena.buf), free(w->scratch.buf), free(w->resource.buf);
-    free(w->tmp.buf), free(w->pairs.items), free(w->event_pairs.items), free(w->resource_pairs.items);
+    free(w->tmp.buf), free(w->scratch2.buf), free(w->pairs.items), free(w->event_pairs.items), free(w->resource_pairs.items);
     free(w->kept.items), free(w->order.items), free(w->events.items), free(w->links.items);
 }
 

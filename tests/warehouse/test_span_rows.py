@@ -93,7 +93,9 @@ def _varied_request(rng: random.Random) -> bytes:
                 span.attributes.add(key="gen_ai.operation.name", value=AnyValue(string_value="chat"))
                 span.attributes.add(key="gen_ai.system", value=AnyValue(string_value="anthropic"))
                 span.attributes.add(key="gen_ai.usage.prompt_tokens", value=AnyValue(int_value=rng.randint(0, 999)))
-                span.attributes.add(key="gen_ai.input.messages", value=AnyValue(string_value=_text(rng)))
+                # content of every length, so that its HMAC crosses SHA-256's 64-byte blocks
+                span.attributes.add(key="gen_ai.input.messages",
+                                    value=AnyValue(string_value=_text(rng) * rng.randint(0, 30)))
                 span.attributes.add(key="gen_ai.guardrail.name", value=AnyValue(string_value="pii"))
                 for kind in rng.choices(kinds, k=6):
                     span.attributes.add(key=f"x.{kind}", value=_value(rng, kind))

@@ -1,11 +1,12 @@
 -- Spans arrive as rows already normalised. Ingest walks each trace envelope once in C
 -- (warehouse/_spanrows.c): it renders every attribute value as text, drops prompt and completion
--- content unless the project keeps or hashes it, renames deprecated attribute keys, and derives the
+-- content unless the project keeps it or hashes it (HMAC-SHA-256, as inferops_hmac), renames deprecated
+-- attribute keys, and derives the
 -- dialect, operation, provider, models, tenant, endpoint, host and GPU as otlp_spans_mv does. It
 -- inserts one RowBinary row per span, plus one accounting row per request (is_span = 0).
 -- What is left here is what needs ClickHouse's own functions, so that both paths agree to the bit:
 -- token counts and TTFT (toFloat64OrZero), the Anthropic cache-token rule that depends on them, the
--- finish reason's JSON, HMAC-SHA-256 of content (hash mode) and the typed ids and timestamps.
+-- finish reason's JSON, and the typed ids and timestamps.
 -- ClickHouse's Protobuf input parsed every attribute's AnyValue into a Nullable tuple of seven columns
 -- and three views then exploded, rendered and normalised it: ~10 µs a span of the 65k-span batch's
 -- ~16 (bench/README.md, 2026-11-30 f). otlp_spans_in and its views stay, for a batch the C walk
@@ -18,9 +19,6 @@ CREATE TABLE IF NOT EXISTS otlp_spans_rows {{on_cluster}} (
     accepted_items UInt64,
     rejected_items UInt64,
     rejected_requests UInt64,
-    redaction UInt32,
-    redaction_inner String,
-    redaction_outer String,
     start_ns Int64,
     end_ns Int64,
     duration_ns UInt64,
@@ -61,15 +59,12 @@ CREATE TABLE IF NOT EXISTS otlp_spans_rows {{on_cluster}} (
     renamed UInt8,            -- provider or operation differ from the attributes: the map is updated
     resource_keys Array(String),
     resource_values Array(String),
-    resource_content Array(UInt8),
     attribute_keys Array(String),
     attribute_values Array(String),
-    attribute_content Array(UInt8),
     event_times Array(Int64),
     event_names Array(String),
     event_keys Array(Array(String)),
     event_values Array(Array(String)),
-    event_content Array(Array(UInt8)),
     link_trace_ids Array(String),
     link_span_ids Array(String)
 ) ENGINE = Null;
@@ -87,10 +82,6 @@ WHERE is_span = 0;
 -- calls when it is created: the Protobuf path's views keep the old body.)
 CREATE OR REPLACE FUNCTION inferops_count {{on_cluster}} AS (count_s) ->
     toUInt64(least(greatest(ifNotFinite(toFloat64OrZero(count_s), 0), 0), 1.8e19));
-
--- Content values under hash mode (flagged by ingest) replaced by their HMAC, as inferops_redacted does.
-CREATE FUNCTION IF NOT EXISTS inferops_hashed {{on_cluster}} AS (hs_v, hs_c, hs_i, hs_o) ->
-    arrayMap((v, c) -> if(c, inferops_hmac(v, hs_i, hs_o), v), hs_v, hs_c);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_span_rows_mv {{on_cluster}} TO spans AS
 SELECT
@@ -115,8 +106,7 @@ SELECT
     if(startsWith(finish_reasons_text, '['), JSONExtractString(finish_reasons_text, 1), finish_reasons_text)
         AS finish_reason,
     error_type, tenant, endpoint, host, gpu_id, agent_name, tool_name, conversation_id,
-    mapFromArrays(resource_keys, inferops_hashed(resource_values, resource_content, redaction_inner, redaction_outer))
-        AS resource_attributes,
+    mapFromArrays(resource_keys, resource_values) AS resource_attributes,
     if(renamed OR anthropic_raw,
        mapUpdate(attributes, mapFilter((k, v) -> v != '', map('gen_ai.provider.name', provider,
                                                               'gen_ai.operation.name', operation,
@@ -125,16 +115,14 @@ SELECT
        attributes) AS span_attributes,
     arrayMap(t -> fromUnixTimestamp64Nano(t, 'UTC'), event_times) AS `events.timestamp`,
     event_names AS `events.name`,
-    arrayMap((ks, vs, cs) -> mapFromArrays(ks, inferops_hashed(vs, cs, redaction_inner, redaction_outer)),
-             event_keys, event_values, event_content) AS `events.attributes`,
+    arrayMap((ks, vs) -> mapFromArrays(ks, vs), event_keys, event_values) AS `events.attributes`,
     arrayMap(l -> toFixedString(l, 16), link_trace_ids) AS `links.trace_id`,
     arrayMap(l -> toFixedString(l, 8), link_span_ids) AS `links.span_id`
 FROM
 (
     SELECT
         *,
-        mapFromArrays(attribute_keys, inferops_hashed(attribute_values, attribute_content, redaction_inner,
-                                                      redaction_outer)) AS attributes,
+        mapFromArrays(attribute_keys, attribute_values) AS attributes,
         inferops_count(input_tokens_text) AS raw_input,
         inferops_count(cache_read_tokens_text) AS cache_read_tokens,
         inferops_count(cache_write_tokens_text) AS cache_write_tokens,
