@@ -299,3 +299,24 @@ def test_counts_and_ttft_out_of_range_are_stored_not_refused(warehouse):
     top = 18_000_000_000_000_000_000
     assert stored == {"inf": (0, 0), "nan": (0, 0), "-inf": (0, 0), "1e30": (top, top),
                       "18446744073709551615": (top, top)}
+
+
+def test_the_walk_survives_mutated_envelopes():
+    """Whatever the bytes, the walk returns rows or refuses them whole; it never reads out of bounds (a
+    crash here would end the test run)."""
+    rng = random.Random(5)
+    base = bytearray(_envelopes(1, [_reordered_request(), agentic_request(3).SerializeToString()], 1))
+    outcomes = set()
+    for _ in range(3000):
+        body = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(body))
+            if rng.random() < 0.5:
+                body[at] = rng.randrange(256)
+            else:
+                del body[at:at + rng.randint(1, 8)]
+        try:
+            outcomes.add(len(_spanrows.rows(bytes(body))) > 0)
+        except ValueError:
+            outcomes.add("refused")
+    assert "refused" in outcomes and True in outcomes
