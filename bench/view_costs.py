@@ -1,9 +1,10 @@
 """Where a span insert's CPU goes, view by view: the CPU time of inserting one request (512 spans) and
-one group-committed batch (``--requests`` of them, 65k spans) of the ingest bench's agentic traffic into
+one group-committed batch (``--requests`` of them, 65k spans) of the ingest bench's agentic traffic (the C
+walk included, as ingest inserts them: warehouse/otlp.py) into
 a fresh chDB warehouse, with all views attached and with each view detached in turn. Merges are
 stopped, so only the insert itself is measured.
 
-A view's cost is the CPU with every view minus the CPU without that one (for the stage view, without
+A view's cost is the CPU with every view minus the CPU without that one (for the span rows' view, without
 it nothing downstream runs either), split into what every insert pays whatever its size (planning:
 ms an insert, from the difference between the two sizes) and what each span adds (µs a span). The
 variants are interleaved and each is taken at its best of ``--rounds``, because this shared machine's
