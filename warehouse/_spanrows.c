@@ -110,13 +110,21 @@ static int read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
     return -1;
 }
 
+/* Tags and lengths: at most five bytes, as upb reads them (it refuses longer encodings as corrupt), and
+ * lengths below 2^31. */
+static int read_short_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+    const uint8_t *start = *pp;
+    if (read_varint(pp, end, out)) return -1;
+    return *pp - start > 5 || *out > 0x7FFFFFFF ? -1 : 0;
+}
+
 static int skip_group(Msg *m, uint32_t number, int depth);
 
 /* 1: a field was read; 0: end of message; -1: malformed. */
 static int next_field_any(Msg *m, Field *f) {
     if (m->p >= m->end) return 0;
     uint64_t tag;
-    if (read_varint(&m->p, m->end, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return -1;
+    if (read_short_varint(&m->p, m->end, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return -1;
     f->number = (uint32_t)(tag >> 3);
     f->wire = (int)(tag & 7);
     switch (f->wire) {
@@ -133,7 +141,7 @@ static int next_field_any(Msg *m, Field *f) {
     }
     case 2: {
         uint64_t len;
-        if (read_varint(&m->p, m->end, &len) || len > (uint64_t)(m->end - m->p)) return -1;
+        if (read_short_varint(&m->p, m->end, &len) || len > (uint64_t)(m->end - m->p)) return -1;
         f->data = m->p;
         f->len = (size_t)len;
         m->p += len;
@@ -150,7 +158,8 @@ static int next_field_any(Msg *m, Field *f) {
  * one-byte varint. */
 static inline __attribute__((always_inline)) int next_field(Msg *m, Field *f) {
     const uint8_t *p = m->p;
-    if (p + 2 <= m->end && p[0] < 0x80 && p[1] < 0x80 && p[0] >= 8) {
+    if (p == m->end) return 0; /* also an absent message: {NULL, NULL} */
+    if (m->end - p >= 2 && p[0] < 0x80 && p[1] < 0x80 && p[0] >= 8) {
         uint8_t tag = p[0];
         if ((tag & 7) == 2) {
             if ((size_t)p[1] > (size_t)(m->end - p - 2)) return -1;
@@ -174,11 +183,11 @@ static int skip_group(Msg *m, uint32_t number, int depth) {
         if (m->p >= m->end) return -1;
         uint64_t tag;
         const uint8_t *at = m->p;
-        if (read_varint(&m->p, m->end, &tag)) return -1;
+        if (read_short_varint(&m->p, m->end, &tag)) return -1;
         if ((tag & 7) == 4) return (tag >> 3) == number ? 0 : -1;
         m->p = at;
         if ((tag & 7) == 3) {
-            if (read_varint(&m->p, m->end, &tag) || skip_group(m, (uint32_t)(tag >> 3), depth + 1)) return -1;
+            if (read_short_varint(&m->p, m->end, &tag) || skip_group(m, (uint32_t)(tag >> 3), depth + 1)) return -1;
             continue;
         }
         if (next_field(m, &f) != 1) return -1;
@@ -497,7 +506,7 @@ typedef struct {
 
 static const Bytes NONE = {(const uint8_t *)"", 0};
 
-static inline int eq_bytes(Bytes a, Bytes b) { return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0; }
+static inline int eq_bytes(Bytes a, Bytes b) { return a.len == b.len && (!a.len || memcmp(a.ptr, b.ptr, a.len) == 0); }
 
 static inline int starts_bytes(Bytes b, Bytes prefix) {
     return b.len >= prefix.len && memcmp(b.ptr, prefix.ptr, prefix.len) == 0;
@@ -589,7 +598,7 @@ static void names_index(Names *t) {
 
 /* The index of ``b`` in the table, -1 if absent. */
 static inline int names_find(const Names *t, Bytes b) {
-    if (b.len >= MAX_KEY_LENGTH) return -1;
+    if (b.len == 0 || b.len >= MAX_KEY_LENGTH) return -1;
     for (const int8_t *i = t->by_length[b.len]; *i >= 0; i++)
         if (memcmp(b.ptr, t->names[*i].ptr, b.len) == 0) return *i;
     return -1;
@@ -779,7 +788,7 @@ static void index_pairs(const Pairs *ps, const size_t *order, size_t n, int32_t 
     for (int k = 0; k < K_COUNT; k++) first[k] = -1;
     for (size_t i = 0; i < n; i++) {
         Bytes name = ps->items[order[i]].name;
-        if (name.len >= MAX_KEY_LENGTH) continue;
+        if (name.len == 0 || name.len >= MAX_KEY_LENGTH) continue;
         for (const int8_t *k = BY_LENGTH[name.len]; *k >= 0; k++)
             if (first[*k] < 0 && memcmp(name.ptr, KEYS[*k].ptr, name.len) == 0) first[*k] = (int32_t)order[i];
     }
@@ -1026,7 +1035,7 @@ static int put_span(Walk *w, const Envelope *e, const Resource *res, Bytes scope
             }
         }
     if (render_pairs(w, &w->arena, &w->event_pairs, e, 0)) return -1;
-    if (w->arena.oom || w->tmp.oom) return -2;
+    if (w->arena.oom || w->tmp.oom || w->scratch2.oom) return -2;
     size_t *order = w->order.items, n = w->order.n;
     int32_t first[K_COUNT];
     index_pairs(&w->pairs, order, n, first);
@@ -1171,7 +1180,7 @@ static int read_resource(Walk *w, const Envelope *e, Msg m, Resource *res) {
     if (r < 0) return -1;
     Pairs *ps = &w->resource_pairs;
     if (render_pairs(w, &w->res_arena, ps, e, 0)) return -1;
-    if (w->res_arena.oom) return -2;
+    if (w->res_arena.oom || w->scratch2.oom) return -2;
     size_t kept = 0; /* compact the kept pairs to the front: they are all a span reads */
     for (size_t i = 0; i < ps->n; i++)
         if (e->redaction != 0 || !ps->items[i].content) ps->items[kept++] = ps->items[i];
@@ -1250,7 +1259,10 @@ static int put_envelopes(Walk *w, const uint8_t *p, size_t n) {
         if (done) return done;
         p += len;
     }
-    return w->out.oom || w->arena.oom || w->res_arena.oom || w->scratch.oom || w->resource.oom || w->tmp.oom ? -2 : 0;
+    return w->out.oom || w->arena.oom || w->res_arena.oom || w->scratch.oom || w->scratch2.oom || w->resource.oom ||
+                   w->tmp.oom
+               ? -2
+               : 0;
 }
 
 static void walk_free(Walk *w) {

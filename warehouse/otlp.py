@@ -89,7 +89,9 @@ def insert_envelopes(warehouse, signal: str, payload: bytes | Sequence[bytes], t
         except ValueError:
             logger.warning("span batch not walkable as rows; storing it through the Protobuf input")
         else:
-            warehouse.insert_formatted(f"INSERT INTO {SPAN_ROWS_TABLE}", "RowBinary", [rows], row_insert_settings())
+            # The view is over this thread's buffer, which the next walk reuses: released once inserted.
+            with rows:
+                warehouse.insert_formatted(f"INSERT INTO {SPAN_ROWS_TABLE}", "RowBinary", [rows], row_insert_settings())
             return
     warehouse.insert_formatted(f"INSERT INTO {table}", "Protobuf", payload, insert_settings(signal))
 

@@ -135,3 +135,13 @@ def test_utf8_is_judged_as_strictly_as_upb(raw):
 def _wrap(field: int, message: bytes) -> bytes:
     assert len(message) < 128
     return bytes([field << 3 | 2, len(message)]) + message
+
+
+def test_tags_and_lengths_longer_than_upb_reads_go_the_slow_way():
+    """upb refuses a tag or a length encoded in more than five bytes as corrupt; so must the check."""
+    head = Span(trace_id=b"\x01" * 16, span_id=b"\x02" * 8).SerializeToString()
+    for tail, five_bytes in [(b"\xb0\x80\x80\x80\x80\x00\x01", False), (b"\xb0\x80\x80\x80\x00\x01", True),
+                             (b"\x2a\x80\x80\x80\x80\x80\x00", False), (b"\x2a\x80\x80\x80\x80\x00", True)]:
+        span = head + tail  # kind (field 6) with a padded tag; name (field 5) with a padded empty length
+        body = bytes([0x0A, len(span) + 4, 0x12, len(span) + 2, 0x12, len(span)]) + span
+        assert (_spanrows.valid_spans(body) == 1) == five_bytes == (_slow_verdict(body) == 1)

@@ -296,7 +296,7 @@ def test_counts_and_ttft_out_of_range_are_stored_not_refused(warehouse):
     insert_envelopes(warehouse, "traces", [envelope(request.SerializeToString(), project_id, accepted_items=5)])
     stored = dict((name, (tokens, ttft)) for name, tokens, ttft in
                   _rows(warehouse, "spans", "name, input_tokens, ttft_ns", project_id))
-    top = 18_000_000_000_000_000_000
+    top = 18_446_744_073_709_549_568  # the largest Float64 below 2^64
     assert stored == {"inf": (0, 0), "nan": (0, 0), "-inf": (0, 0), "1e30": (top, top),
                       "18446744073709551615": (top, top)}
 

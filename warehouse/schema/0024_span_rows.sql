@@ -77,11 +77,12 @@ SELECT project_id, 'traces' AS signal, toStartOfMinute(inferops_ns(received_unix
 FROM otlp_spans_rows
 WHERE is_span = 0;
 
--- A token count that is not a finite number within UInt64 (inf, nan, 1e30) counts 0 or the maximum
--- instead of failing the whole batch's insert with a conversion error. (A view expands the functions it
+-- A token count that is not a finite number within UInt64 (inf, nan, 1e30) counts 0 or the largest
+-- Float64 below 2^64
+-- (any count that fits is unchanged) instead of failing the whole batch's insert with a conversion error. (A view expands the functions it
 -- calls when it is created: the Protobuf path's views keep the old body.)
 CREATE OR REPLACE FUNCTION inferops_count {{on_cluster}} AS (count_s) ->
-    toUInt64(least(greatest(ifNotFinite(toFloat64OrZero(count_s), 0), 0), 1.8e19));
+    toUInt64(least(greatest(ifNotFinite(toFloat64OrZero(count_s), 0), 0), 18446744073709549568.));
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_span_rows_mv {{on_cluster}} TO spans AS
 SELECT
@@ -102,7 +103,7 @@ SELECT
     inferops_count(reasoning_tokens_text) AS reasoning_tokens,
     -- as the Protobuf path computes it, except that a TTFT that is not a finite number within range
     -- stores 0 or the maximum instead of failing the batch
-    toUInt64(least(greatest(ifNotFinite(toFloat64OrZero(ttft_text), 0), 0) * 1e9, 1.8e19)) AS ttft_ns,
+    toUInt64(least(greatest(ifNotFinite(toFloat64OrZero(ttft_text), 0), 0) * 1e9, 18446744073709549568.)) AS ttft_ns,
     if(startsWith(finish_reasons_text, '['), JSONExtractString(finish_reasons_text, 1), finish_reasons_text)
         AS finish_reason,
     error_type, tenant, endpoint, host, gpu_id, agent_name, tool_name, conversation_id,
