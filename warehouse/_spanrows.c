@@ -12,7 +12,9 @@
  * Values are rendered exactly as the Protobuf path renders them (inferops_any_str, schema 0001): ints
  * in decimal, doubles as ClickHouse prints a Float64 (shortest round trip; plain notation for decimal
  * exponents -6..20, otherwise d.ddde-7), bools true/false, bytes in base64, arrays and kvlists of
- * scalars as JSON with ClickHouse's escaping; a value nested deeper renders as ''.
+ * scalars as JSON with ClickHouse's escaping; a value nested deeper renders as ''. A value sent in
+ * pieces (several members, or a KeyValue's value in several messages) is merged as protobuf merges it:
+ * the last member set wins. (ClickHouse's parse kept the first of string, int, double, bool, bytes.)
  * tests/ingest/test_span_rows.py checks this against ClickHouse itself.
  *
  * A known field with another wire type is skipped as unknown, as upb does. Malformed input (cut short,
@@ -381,120 +383,126 @@ static void put_double(Out *o, double v) {
     put(o, tmp, (size_t)len);
 }
 
-/* What an AnyValue holds; for repeated occurrences of a field the last wins, as in ClickHouse's parse. */
+/* The members of one AnyValue as protobuf merges them: those of every occurrence of field ``field`` of
+ * ``holder`` in order (a KeyValue's value: a sender may split it), or of one AnyValue message alone. */
 typedef struct {
-    int has_str, has_int, has_double, has_bool, has_bytes;
-    const uint8_t *str, *bytes;
-    size_t str_len, bytes_len;
-    int64_t i;
-    double d;
-    uint64_t b;
-    int arrays, kvlists; /* occurrences of array_value / kvlist_value */
-} Any;
+    Msg holder, any;
+    uint32_t field;
+} Members;
 
-static int read_any(Msg m, Any *a, int nested) {
-    memset(a, 0, sizeof *a);
+static Members members_of(Msg holder, uint32_t field) { return (Members){holder, {NULL, NULL}, field}; }
+
+static Members members_alone(Msg any) { return (Members){{NULL, NULL}, any, 0}; }
+
+static int members_next(Members *it, Field *f) {
+    for (;;) {
+        int r = next_field(&it->any, f);
+        if (r) return r;
+        Field h;
+        do {
+            r = next_field(&it->holder, &h);
+            if (r <= 0) return r;
+        } while (h.number != it->field || h.wire != 2);
+        it->any = sub(&h);
+    }
+}
+
+/* AnyValue's oneof members by field number (string, bool, int, double, array, kvlist, bytes, and the
+ * dictionary index of profiles) and their wire types; another wire type is an unknown field. */
+static const int MEMBER_WIRE[9] = {-1, 2, 0, 0, 1, 2, 2, 2, 0};
+
+/* Which member is set - the last one seen, protobuf's rule for a oneof - and its value. An array or a
+ * kvlist merges the occurrences of its final run (from ``run`` on, counted in members): setting another
+ * member in between replaced the earlier ones. */
+typedef struct {
+    uint32_t kind;
+    Field last;
+    size_t run;
+} Case;
+
+static int any_case(Members it, Case *c) {
     Field f;
     int r;
-    while ((r = next_field(&m, &f)) == 1) {
-        switch (f.number) {
-        case 1: EXPECT(f, 2); a->has_str = 1, a->str = f.data, a->str_len = f.len; break;
-        case 2: EXPECT(f, 0); a->has_bool = 1, a->b = f.num; break;
-        case 3: EXPECT(f, 0); a->has_int = 1, a->i = (int64_t)f.num; break;
-        case 4: EXPECT(f, 1); a->has_double = 1, memcpy(&a->d, &f.num, 8); break;
-        case 5: EXPECT(f, 2); a->arrays += !nested; break;
-        case 6: EXPECT(f, 2); a->kvlists += !nested; break;
-        case 7: EXPECT(f, 2); a->has_bytes = 1, a->bytes = f.data, a->bytes_len = f.len; break;
-        default: break;
-        }
+    size_t index = 0;
+    c->kind = 0, c->run = 0;
+    while ((r = members_next(&it, &f)) == 1) {
+        index++;
+        if (f.number < 1 || f.number > 8 || f.wire != MEMBER_WIRE[f.number]) continue;
+        if (f.number != c->kind) c->run = index;
+        c->kind = f.number, c->last = f;
     }
     return r;
 }
 
-/* A scalar (the Leaf of the Protobuf path: nested arrays and kvlists render as ''). 1 if it had one. */
-static int put_scalar(Out *o, const Any *a) {
-    if (a->has_str) put(o, a->str, a->str_len);
-    else if (a->has_int) put_int(o, a->i);
-    else if (a->has_double) put_double(o, a->d);
-    else if (a->has_bool) put_cstr(o, a->b ? "true" : "false");
-    else if (a->has_bytes) put_base64(o, a->bytes, a->bytes_len);
-    else return 0;
-    return 1;
-}
+static int render_members(Out *o, Out *scratch, Members it, int nested);
 
-/* Renders the leaf into scratch and writes it as a JSON string. */
-static int put_json_leaf(Out *o, Out *scratch, Msg leaf) {
-    Any a;
-    if (read_any(leaf, &a, 1) < 0) return -1;
+/* A list element (an array's AnyValue, a kvlist's value) as a JSON string; lists in it render as ''. */
+static int put_json_element(Out *o, Out *scratch, Members it) {
     scratch->len = 0;
-    put_scalar(scratch, &a);
+    if (render_members(scratch, NULL, it, 1)) return -1;
     put_json_string(o, scratch->buf ? scratch->buf : (const uint8_t *)"", scratch->len);
     return 0;
 }
 
-static int read_key_value(Msg kv, const uint8_t **key, size_t *key_len, Msg *value) {
+static int read_key_value(Msg kv, const uint8_t **key, size_t *key_len) {
     Field f;
     int r;
     *key = (const uint8_t *)"";
     *key_len = 0;
-    *value = (Msg){NULL, NULL};
-    while ((r = next_field(&kv, &f)) == 1) {
+    while ((r = next_field(&kv, &f)) == 1)
         if (f.number == 1) {
             EXPECT(f, 2);
             *key = f.data, *key_len = f.len;
-        } else if (f.number == 2) {
-            EXPECT(f, 2);
-            *value = sub(&f);
         }
-    }
     return r;
 }
 
-typedef int (*PutElement)(Out *o, Out *scratch, Msg element);
-
-static int put_json_member(Out *o, Out *scratch, Msg kv) {
-    const uint8_t *key;
-    size_t key_len;
-    Msg value;
-    if (read_key_value(kv, &key, &key_len, &value) < 0) return -1;
-    put_json_string(o, key, key_len);
-    put_byte(o, ':');
-    return put_json_leaf(o, scratch, value);
-}
-
-/* The elements of every occurrence of field ``number`` (array_value: leaves; kvlist_value: key-value
- * pairs), in order, as one JSON array or object; with no elements it writes nothing. */
-static int put_json_list(Out *o, Out *scratch, Msg any, uint32_t number, const char *brackets, PutElement put_element,
-                         int *count) {
+/* The final run of array_value (kind 5) or kvlist_value (kind 6) occurrences as one JSON array or object;
+ * with no elements it writes nothing. */
+static int put_json_list(Out *o, Out *scratch, Members it, const Case *c) {
     Field f, g;
-    int r, s;
-    *count = 0;
-    while ((r = next_field(&any, &f)) == 1) {
-        if (f.number != number) continue;
-        EXPECT(f, 2);
+    int r, s, count = 0;
+    size_t index = 0;
+    while ((r = members_next(&it, &f)) == 1) {
+        if (++index < c->run || f.number != c->kind || f.wire != 2) continue;
         Msg list = sub(&f);
         while ((s = next_field(&list, &g)) == 1) {
-            if (g.number != 1) continue;
-            EXPECT(g, 2);
-            put_byte(o, *count ? ',' : (uint8_t)brackets[0]);
-            (*count)++;
-            if (put_element(o, scratch, sub(&g))) return -1;
+            if (g.number != 1 || g.wire != 2) continue;
+            put_byte(o, count++ ? ',' : (c->kind == 5 ? '[' : '{'));
+            if (c->kind == 5) {
+                if (put_json_element(o, scratch, members_alone(sub(&g)))) return -1;
+                continue;
+            }
+            const uint8_t *key;
+            size_t key_len;
+            if (read_key_value(sub(&g), &key, &key_len) < 0) return -1;
+            put_json_string(o, key, key_len);
+            put_byte(o, ':');
+            if (put_json_element(o, scratch, members_of(sub(&g), 2))) return -1;
         }
         if (s < 0) return -1;
     }
-    if (*count) put_byte(o, (uint8_t)brackets[1]);
+    if (count) put_byte(o, c->kind == 5 ? ']' : '}');
     return r;
 }
 
-/* An AnyValue as text, into o (no length prefix). */
-static int render_any(Out *o, Out *scratch, Msg value) {
-    Any a;
-    if (read_any(value, &a, 0) < 0) return -1;
-    if (put_scalar(o, &a)) return 0;
-    int count = 0;
-    if (a.arrays && put_json_list(o, scratch, value, 5, "[]", put_json_leaf, &count)) return -1;
-    if (count == 0 && a.kvlists && put_json_list(o, scratch, value, 6, "{}", put_json_member, &count)) return -1;
-    return 0;
+/* An AnyValue as text, into o (no length prefix): as the Protobuf path renders a canonical one (ints in
+ * decimal, doubles as ClickHouse prints them, bools, bytes in base64, arrays and kvlists as JSON of
+ * their scalars, '' for a list nested in a list or nothing set). */
+static int render_members(Out *o, Out *scratch, Members it, int nested) {
+    Case c;
+    if (any_case(it, &c) < 0) return -1;
+    double d;
+    switch (c.kind) {
+    case 1: put(o, c.last.data, c.last.len); return 0;
+    case 2: put_cstr(o, c.last.num ? "true" : "false"); return 0;
+    case 3: put_int(o, (int64_t)c.last.num); return 0;
+    case 4: memcpy(&d, &c.last.num, 8); put_double(o, d); return 0;
+    case 7: put_base64(o, c.last.data, c.last.len); return 0;
+    case 5:
+    case 6: return nested ? 0 : put_json_list(o, scratch, it, &c);
+    default: return 0;
+    }
 }
 
 /* ---- one span's lists ------------------------------------------------------------------------------ */
@@ -521,7 +529,7 @@ static inline int starts_bytes(Bytes b, Bytes prefix) {
 typedef struct {
     Bytes key;   /* as sent */
     Bytes name;  /* the current OTel GenAI name (inferops_genai_key), for span attributes */
-    Msg value;
+    Msg kv;      /* the KeyValue: its value is every occurrence of field 2, merged */
     size_t at, len; /* the rendered value, in the walk's arena */
     uint8_t content;
 } Pair;
@@ -560,7 +568,8 @@ static int add_pair(Pairs *ps, const Field *kv) {
     Pair *p = PUSH(*ps);
     if (!p) return -1;
     memset(p, 0, sizeof *p);
-    return read_key_value(sub(kv), &p->key.ptr, &p->key.len, &p->value) < 0 ? -1 : 0;
+    p->kv = sub(kv);
+    return read_key_value(p->kv, &p->key.ptr, &p->key.len) < 0 ? -1 : 0;
 }
 
 typedef struct {
@@ -751,7 +760,7 @@ static int render_pairs(Walk *w, Out *arena, Pairs *ps, const Envelope *e, int n
         p->name = names ? current_name(p->key) : p->key;
         Out *into = p->content && e->redaction == 1 ? &w->scratch2 : arena;
         size_t at = into->len;
-        if (p->value.p && render_any(into, &w->scratch, p->value)) return -1;
+        if (render_members(into, &w->scratch, members_of(p->kv, 2), 0)) return -1;
         p->at = at;
         if (into != arena) {
             p->at = arena->len;
