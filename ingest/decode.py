@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from ingest import jsonids
 from ingest.errors import BadPayload, PayloadTooLarge, UnsupportedMediaType
-from warehouse.otlp import _spanrows
+from warehouse.otlp import valid_spans
 
 REQUEST_TYPES: dict[str, Any] = {
     "traces": ExportTraceServiceRequest,
@@ -91,10 +91,10 @@ def parse(signal: str, data: bytes, encoding: str):
 def decode(signal: str, data: bytes, encoding: str) -> Decoded:
     from ingest.validate import VALIDATORS
 
-    if signal == "traces" and encoding == "protobuf" and _spanrows is not None:
+    if signal == "traces" and encoding == "protobuf":
         # A request that is valid whole (the common case) is checked in one pass in C; anything else is
         # decoded and validated below, which finds exactly what to reject and says why.
-        spans = _spanrows.valid_spans(data)
+        spans = valid_spans(data)
         if spans is not None:
             return Decoded(payload=data, accepted=spans, rejected=0, message="")
     request, problems = parse(signal, data, encoding)
