@@ -82,6 +82,7 @@ class GroupCommitter:
         self._queued_items = 0
         self._cond = threading.Condition()
         self._stopping = False
+        self._refused_seen = 0  # refusals counted when the writer last took a batch
         self._thread = threading.Thread(target=self._run, name=f"commit-{signal}", daemon=True)
 
     def start(self) -> "GroupCommitter":
@@ -151,6 +152,7 @@ class GroupCommitter:
                 batch.append(pending)
                 items += pending.items
             self._queued_items -= items
+            self._refused_seen = self.stats.refused
             return batch
 
     def _linger_s(self, free_at: float, now: float) -> float:
@@ -159,7 +161,11 @@ class GroupCommitter:
         that, up to ``fill_wait_s`` after the writer became free, while requests arrive fast enough to
         fill the batch by then. Every insert costs ~0.1 s of planning whatever its size, so under
         sustained load a full batch stores more spans per second of CPU; without the wait, batches
-        settle at what arrives during one insert."""
+        settle at what arrives during one insert. Not at all once requests have been refused since the
+        last batch: their clients back off (Retry-After), the batch would wait for requests that do not
+        come, and the core would idle while it has work queued."""
+        if self.stats.refused != self._refused_seen:
+            return 0.0
         waited = now - self._queue[0].queued_at
         if waited < self.max_delay_s:
             return self.max_delay_s - waited

@@ -2,6 +2,7 @@
 is refused with 503 + Retry-After instead of queueing without bound."""
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -122,6 +123,21 @@ def test_a_batch_waits_to_fill_only_while_requests_arrive_fast_enough(queue, fre
     now = 1000.0
     committer = _committer_with_queue(queue, now, fill_wait_s)
     assert committer._linger_s(now - free_for, now) == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_batch_does_not_wait_at_all_once_requests_have_been_refused():
+    """Refused clients back off: a writer that waited on for them would idle with work queued. The
+    next batch waits again as usual."""
+    from ingest.errors import Overloaded
+
+    now = 1000.0
+    committer = _committer_with_queue([(0.1, 100)], now, 1.0, bytes_each=6000)
+    with pytest.raises(Overloaded):
+        committer.submit(b"x" * 6000, 100)
+    assert committer._linger_s(now, now) == 0.0
+    assert [p.items for p in committer._take_batch()] == [100]
+    committer.submit(b"x" * 100, 100)
+    assert committer._linger_s(time.monotonic(), time.monotonic()) > 0.2
 
 
 def test_a_batch_does_not_wait_to_fill_once_its_bytes_near_the_queues_bound():
