@@ -1,4 +1,4 @@
-"""Raw OTLP inserts: spans as flat RowBinary rows walked in C (warehouse/_spanrows.c), metrics and logs (and
+"""Raw OTLP inserts: spans as flat rows (a Native block) walked in C (warehouse/_spanrows.c), metrics and logs (and
 spans the walk refuses) parsed by ClickHouse itself (Protobuf format, envelope schema)."""
 
 import logging
@@ -89,9 +89,12 @@ def insert_envelopes(warehouse, signal: str, payload: bytes | Sequence[bytes], t
         except ValueError:
             logger.warning("span batch not walkable as rows; storing it through the Protobuf input")
         else:
-            # The view is over this thread's buffer, which the next walk reuses: released once inserted.
-            with rows:
-                warehouse.insert_formatted(f"INSERT INTO {SPAN_ROWS_TABLE}", "RowBinary", [rows], row_insert_settings())
+            # The views are over this thread's buffers, which the next walk reuses: released once inserted.
+            try:
+                warehouse.insert_formatted(f"INSERT INTO {SPAN_ROWS_TABLE}", "Native", rows, row_insert_settings())
+            finally:
+                for view in rows:
+                    view.release()
             return
     warehouse.insert_formatted(f"INSERT INTO {table}", "Protobuf", payload, insert_settings(signal))
 
