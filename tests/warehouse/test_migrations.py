@@ -135,8 +135,8 @@ def test_cluster_rendering_makes_replicated_locals_and_distributed_fronts(cluste
     assert "ENGINE = ReplicatedSummingMergeTree(" in summing
     # A storage setting changes the shards' local tables, not the Distributed front.
     wide = [s for s in cluster_statements if "min_rows_for_wide_part" in s]
-    assert wide == ["ALTER TABLE spans_local ON CLUSTER prod MODIFY SETTING min_bytes_for_wide_part = 0, "
-                    "min_rows_for_wide_part = 10000"]
+    assert wide == [f"ALTER TABLE spans_local ON CLUSTER prod MODIFY SETTING min_bytes_for_wide_part = 0, "
+                    f"min_rows_for_wide_part = {rows}" for rows in (10000, 1000000)]
 
 
 def test_cluster_rendering_routes_materialised_views(cluster_statements):
