@@ -1,4 +1,4 @@
-"""The one compiled module: warehouse/_spanrows.c (OTLP trace envelopes → RowBinary rows). Everything
+"""The one compiled module: warehouse/_spanrows.c (OTLP trace envelopes → span rows, a Native block). Everything
 else is declared in pyproject.toml."""
 
 from setuptools import Extension, setup

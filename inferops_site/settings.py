@@ -208,6 +208,11 @@ DEMO_ENABLED = env_bool("INFEROPS_DEMO", True)
 DEMO_RATE = env_float("INFEROPS_DEMO_RATE", 20.0)
 DEMO_BACKFILL = env_str("INFEROPS_DEMO_BACKFILL", "6h")
 INGEST_MAX_BODY_BYTES = env_int("INFEROPS_INGEST_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
+# Rows per insert at most. Each insert plans every view and writes a part per table (~0.1 s of CPU
+# whatever its size), so a full batch stores more per core - but a larger bound only helps a writer that
+# is behind: at a steady 50k spans/s a 131,072-span batch cannot fill within the fill wait (below), goes
+# at its linger with ~12k spans, and ingest cost 0.86-0.92 of a core against 0.55-0.61 with 65,536
+# (bench/README.md, 2026-11-30 g).
 INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 65536, minimum=1)
 INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, minimum=0)
 # The same linger when requests are answered from the ingest log: there it delays only when rows
@@ -216,7 +221,7 @@ INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, mi
 INGEST_LOG_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_LOG_BATCH_MAX_DELAY_MS", 250, minimum=0, maximum=60_000)
 # Past that linger, a free writer waits up to this much longer for a batch from the ingest log that
 # requests fill fast enough to be full (INGEST_BATCH_MAX_ITEMS) by then: under sustained load, inserts
-# plan once per 65k spans instead of once per what arrived during the previous insert.
+# plan once per full batch instead of once per what arrived during the previous insert.
 INGEST_LOG_BATCH_FILL_WAIT_MS = env_int("INFEROPS_INGEST_LOG_BATCH_FILL_WAIT_MS", 1000, minimum=0, maximum=60_000)
 INGEST_MAX_PENDING_BYTES = env_int("INFEROPS_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024, minimum=1)
 INGEST_MAX_INFLIGHT_BYTES = env_int("INFEROPS_INGEST_MAX_INFLIGHT_BYTES", 512 * 1024 * 1024, minimum=1)
