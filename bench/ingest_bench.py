@@ -234,7 +234,16 @@ def phase(data_dir: str, server_pid: int, run) -> dict:
             "log_backlog_peak_mb": round(backlog.peak / 2**20, 1),
             "log_backlog_mb_first_third_vs_last_third": backlog.thirds_mb(),
             "server_cpu_share": round((cpu_seconds(server_pid) - cpu) / (stored_at - began), 2),
-            "server_cpu_share_under_load": round(loaded_cpu / loaded_for, 2)}
+            "server_cpu_share_under_load": round(loaded_cpu / loaded_for, 2),
+            "server_peak_rss_mb": peak_rss_mb(server_pid)}
+
+
+def peak_rss_mb(pid: int) -> int:
+    """The server's resident memory at its peak so far (the kernel's high-water mark)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
 
 
 def wrapped(decoded: list) -> list[bytes]:
@@ -262,6 +271,32 @@ def parse_rate(payloads: list[bytes]) -> int:
     return round(best)
 
 
+def python_walk_rate(payloads: list[bytes]) -> int:
+    """A second reference pace, the issue's "pure-Python walk of every attribute" (≈ 30k spans/s when
+    it was measured): parse each request and read every resource, span and event attribute into a dict.
+    Parsing alone runs in upb's C code and the walk in the interpreter; the two drift apart when the
+    machine's load does, so the bench reports its pace against both."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    def values(attributes) -> dict:
+        return {kv.key: getattr(kv.value, kv.value.WhichOneof("value") or "string_value") for kv in attributes}
+
+    best = 0.0
+    for _ in range(3):
+        began, spans = time.perf_counter(), 0
+        for body in payloads:
+            for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+                values(resource_spans.resource.attributes)
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        spans += 1
+                        values(span.attributes)
+                        for event in span.events:
+                            values(event.attributes)
+        best = max(best, spans / (time.perf_counter() - began))
+    return round(best)
+
+
 def components(payloads: list[bytes], data_dir: str) -> dict:
     """Single-threaded timings of the ingest stages, in this (client) process with its own chDB folder."""
     os.environ["INFEROPS_DATA_DIR"] = data_dir
@@ -275,7 +310,7 @@ def components(payloads: list[bytes], data_dir: str) -> dict:
     from warehouse.otlp import insert_envelopes
 
     migrate()
-    reference = parse_rate(payloads)
+    reference, walk_reference = parse_rate(payloads), python_walk_rate(payloads)
     began = time.perf_counter()
     decoded = [decode("traces", body, "protobuf") for body in payloads]
     decode_s = (time.perf_counter() - began) / (len(payloads) * SPANS_PER_REQUEST)
@@ -291,6 +326,7 @@ def components(payloads: list[bytes], data_dir: str) -> dict:
         runs.append(time.perf_counter() - began)
     insert_s = statistics.median(runs) / spans
     return {"reference_protobuf_parse_spans_per_s": reference,
+            "reference_python_walk_spans_per_s": walk_reference,
             "decode_validate_us_per_span": round(decode_s * 1e6, 2),
             "chdb_insert_us_per_span_65k_batch": round(insert_s * 1e6, 2),
             "batch_spans": spans,
