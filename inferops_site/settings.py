@@ -212,7 +212,7 @@ INGEST_MAX_BODY_BYTES = env_int("INFEROPS_INGEST_MAX_BODY_BYTES", 64 * 1024 * 10
 # whatever its size), so a full batch stores more per core - but a larger bound only helps a writer that
 # is behind: at a steady 50k spans/s a 131,072-span batch cannot fill within the fill wait (below), goes
 # at its linger with ~12k spans, and ingest cost 0.86-0.92 of a core against 0.55-0.61 with 65,536
-# (bench/README.md, 2026-11-30 g).
+# (bench/README.md, 2026-12-01).
 INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 65536, minimum=1)
 INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, minimum=0)
 # The same linger when requests are answered from the ingest log: there it delays only when rows
