@@ -209,21 +209,24 @@ DEMO_RATE = env_float("INFEROPS_DEMO_RATE", 20.0)
 DEMO_BACKFILL = env_str("INFEROPS_DEMO_BACKFILL", "6h")
 INGEST_MAX_BODY_BYTES = env_int("INFEROPS_INGEST_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
 # Rows per insert at most. Each insert plans every view and writes a part per table (~0.1 s of CPU
-# whatever its size), so a full batch stores more per core - but a larger bound only helps a writer that
-# is behind: at a steady 50k spans/s a 131,072-span batch cannot fill within the fill wait (below), goes
-# at its linger with ~12k spans, and ingest cost 0.86-0.92 of a core against 0.55-0.61 with 65,536
-# (bench/README.md, 2026-12-01).
-INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 65536, minimum=1)
+# whatever its size) that merges later rewrite, so fuller batches store more per core: saturated, one
+# core stored 101-103k spans/s with 131,072 against 89-90k with 65,536, and at a steady 50k spans/s
+# ingest took 0.56-0.58 of the core against 0.66-0.70 (bench/README.md, 2026-12-01 b). It costs memory:
+# the server's peak RSS ~1.9 GB at 50k spans/s and ~2.1 GB saturated, against ~1.35 and ~1.5 GB.
+INGEST_BATCH_MAX_ITEMS = env_int("INFEROPS_INGEST_BATCH_MAX_ITEMS", 131072, minimum=1)
 INGEST_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_BATCH_MAX_DELAY_MS", 10, minimum=0)
 # The same linger when requests are answered from the ingest log: there it delays only when rows
 # become readable, not any answer, so it can be long enough to gather light traffic into one insert
 # (each insert costs ~0.1–0.2 s of CPU whatever its size).
 INGEST_LOG_BATCH_MAX_DELAY_MS = env_int("INFEROPS_INGEST_LOG_BATCH_MAX_DELAY_MS", 250, minimum=0, maximum=60_000)
-# Past that linger, a free writer waits up to this much longer for a batch from the ingest log that
-# requests fill fast enough to be full (INGEST_BATCH_MAX_ITEMS) by then: under sustained load, inserts
-# plan once per full batch instead of once per what arrived during the previous insert.
+# Past that linger, under sustained load (requests that would bring the batch to a quarter of
+# INGEST_BATCH_MAX_ITEMS by then), a free writer waits up to this much longer for the batch to fill:
+# inserts plan once per large batch instead of once per what arrived during the previous insert.
 INGEST_LOG_BATCH_FILL_WAIT_MS = env_int("INFEROPS_INGEST_LOG_BATCH_FILL_WAIT_MS", 1000, minimum=0, maximum=60_000)
-INGEST_MAX_PENDING_BYTES = env_int("INFEROPS_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024, minimum=1)
+# The queue's bound holds a batch being inserted and what refused clients leave queued while they back
+# off (Retry-After): with 256 MB and 131,072-span batches (~97 MB) the writer drained the rest within
+# the backoff and the core idled 10 % of a saturated run.
+INGEST_MAX_PENDING_BYTES = env_int("INFEROPS_INGEST_MAX_PENDING_BYTES", 512 * 1024 * 1024, minimum=1)
 INGEST_MAX_INFLIGHT_BYTES = env_int("INFEROPS_INGEST_MAX_INFLIGHT_BYTES", 512 * 1024 * 1024, minimum=1)
 INGEST_RETRY_AFTER_S = env_int("INFEROPS_INGEST_RETRY_AFTER_S", 2, minimum=1)
 # When a request is answered: "logged" once its envelope is synced to the ingest log on local disk

@@ -66,6 +66,9 @@ class GroupCommitter:
     # Failures that mean the input cannot be stored as it is: the batch is bisected to find it.
     REFUSALS: tuple[type[WarehouseError], ...] = (BadInput,)
     MIN_FILL_WAIT_S = 0.01
+    # Past its linger a batch waits on (up to the fill wait) only under sustained load: when requests
+    # arrive fast enough to bring it to at least this share of ``max_items`` by then.
+    SUSTAINED_FILL = 0.25
 
     def __init__(self, signal: str, warehouse, *, max_items: int, max_delay_s: float, max_pending_bytes: int,
                  retry_after_s: int = 2, fill_wait_s: float = 0.0):
@@ -158,12 +161,16 @@ class GroupCommitter:
     def _linger_s(self, free_at: float, now: float) -> float:
         """How much longer the batch may wait to grow (called with the lock held, the queue not empty;
         the writer free since ``free_at``): until its oldest request has waited ``max_delay_s``; past
-        that, up to ``fill_wait_s`` after the writer became free, while requests arrive fast enough to
-        fill the batch by then. Every insert costs ~0.1 s of planning whatever its size, so under
-        sustained load a full batch stores more spans per second of CPU; without the wait, batches
-        settle at what arrives during one insert. Not at all once requests have been refused since the
-        last batch: their clients back off (Retry-After), the batch would wait for requests that do not
-        come, and the core would idle while it has work queued."""
+        that, under sustained load, until it is full or ``fill_wait_s`` after the writer became free,
+        whichever comes first. Every insert costs ~0.1 s of planning whatever its size, and each one
+        adds parts to merge, so under sustained load a fuller batch stores more spans per second of
+        CPU; without the wait, batches settle at what arrives during one insert. (Waiting only for a
+        batch that would be *full* by then made the batch size all or nothing: at 50k spans/s a
+        131,072-item batch never waited and went with ~12k.) Light traffic (the batch would stay
+        under ``SUSTAINED_FILL`` of ``max_items``) goes at the linger, as before. Not at all once
+        requests have been refused since the last batch: their clients back off (Retry-After), the
+        batch would wait for requests that do not come, and the core would idle while it has work
+        queued."""
         if self.stats.refused != self._refused_seen:
             return 0.0
         waited = now - self._queue[0].queued_at
@@ -175,9 +182,11 @@ class GroupCommitter:
         if budget <= 0 or self._pending_bytes * 2 >= self.max_pending_bytes:
             return 0.0
         arriving = self._queued_items / max(waited, 1e-3)  # items a second since the oldest arrived
-        to_fill = (self.max_items - self._queued_items) / arriving if arriving else budget + 1
+        if self._queued_items + arriving * budget < self.max_items * self.SUSTAINED_FILL:
+            return 0.0  # light traffic: the batch would stay small whatever it waits
+        to_fill = (self.max_items - self._queued_items) / arriving
         # (at least MIN_FILL_WAIT_S: a batch a few items short when requests stop must not spin)
-        return max(to_fill, self.MIN_FILL_WAIT_S) if to_fill <= budget else 0.0
+        return max(min(to_fill, budget), self.MIN_FILL_WAIT_S)
 
     def _run(self) -> None:
         while True:

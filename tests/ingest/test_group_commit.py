@@ -109,17 +109,19 @@ def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, f
 
 @pytest.mark.parametrize(("queue", "free_for", "fill_wait_s", "expected"), [
     ([(0.1, 100)], 0.1, 1.0, 0.15),              # within the linger: until the oldest has waited 0.25 s
-    ([(0.5, 100), (0.0, 100)], 0.0, 1.0, 0.0),   # 400 items a second: 800 more would take 2 s, past the wait
+    ([(0.5, 100), (0.0, 100)], 0.0, 1.0, 1.0),   # 400 items a second: not full by then, but 600: the whole wait
+    ([(0.5, 50)], 0.0, 1.0, 0.0),                # 100 a second: 150 by then, under a quarter of the batch: go
     ([(0.5, 300), (0.0, 300)], 0.0, 1.0, 0.333),  # 1200 a second: the other 400 in a third of a second
     ([(1.5, 900)], 0.0, 1.0, 0.167),             # 600 a second (the oldest came during the last insert)
-    ([(1.5, 900)], 0.9, 1.0, 0.0),               # ... but the writer has already waited 0.9 of its 1 s
+    ([(1.5, 900)], 0.9, 1.0, 0.1),               # ... but the writer has already waited 0.9 of its 1 s
+    ([(1.5, 900)], 1.0, 1.0, 0.0),               # ... or all of it
     ([(0.5, 300), (0.0, 300)], 0.0, 0.0, 0.0),   # no fill wait (answers wait for the insert): past the linger, go
     ([(0.5, 499), (0.0, 499)], 0.0, 1.0, 0.01),  # two items short: a short wait, not a spin
 ])
-def test_a_batch_waits_to_fill_only_while_requests_arrive_fast_enough(queue, free_for, fill_wait_s, expected):
-    """Past its linger a batch from the ingest log waits on, up to the fill wait after the writer became
-    free, only while it would be full by then at the rate requests arrived since its oldest; otherwise
-    it goes as it is."""
+def test_a_batch_waits_to_fill_only_under_sustained_load(queue, free_for, fill_wait_s, expected):
+    """Past its linger a batch from the ingest log waits on until it is full or the fill wait after the
+    writer became free ends, while requests arrive fast enough (at the rate since its oldest) to bring it
+    to a quarter of the batch by then; lighter traffic goes as it is."""
     now = 1000.0
     committer = _committer_with_queue(queue, now, fill_wait_s)
     assert committer._linger_s(now - free_for, now) == pytest.approx(expected, abs=1e-3)
