@@ -49,8 +49,7 @@ def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, 
              rejected_requests: int = 0, received_unix_nano: int | None = None, redaction: bytes = b"") -> bytes:
     """One length-delimited envelope message for a request of any signal; ``redaction`` (traces and
     logs) comes from ``redaction_fields``."""
-    body = b"".join((
-        request_bytes,
+    fields = b"".join((
         _field(1001, project_id),
         _field(1002, received_unix_nano or time.time_ns()),
         # Always written, even when zero: for repeated scalar fields the last occurrence wins, so a
@@ -60,7 +59,8 @@ def envelope(request_bytes: bytes, project_id: int, *, accepted_items: int = 0, 
         _field(1005, accepted_items),
         redaction,
     ))
-    return _varint(len(body)) + body
+    # One join: the request (up to 64 MB) is copied once, not again to prefix the length.
+    return b"".join((_varint(len(request_bytes) + len(fields)), request_bytes, fields))
 
 
 def rewrapped(envelope_bytes: bytes, request_length: int, transform) -> bytes:
