@@ -69,6 +69,8 @@ class GroupCommitter:
     # Past its linger a batch waits on (up to the fill wait) only under sustained load: when requests
     # arrive fast enough to bring it to at least this share of ``max_items`` by then.
     SUSTAINED_FILL = 0.25
+    # ... and only while they keep coming: not once the newest is this many mean gaps old.
+    STOPPED_GAPS = 4
 
     def __init__(self, signal: str, warehouse, *, max_items: int, max_delay_s: float, max_pending_bytes: int,
                  retry_after_s: int = 2, fill_wait_s: float = 0.0):
@@ -167,7 +169,8 @@ class GroupCommitter:
         CPU; without the wait, batches settle at what arrives during one insert. (Waiting only for a
         batch that would be *full* by then made the batch size all or nothing: at 50k spans/s a
         131,072-item batch never waited and went with ~12k.) Light traffic (the batch would stay
-        under ``SUSTAINED_FILL`` of ``max_items``) goes at the linger, as before. Not at all once
+        under ``SUSTAINED_FILL`` of ``max_items``) goes at the linger, as before, and so does a batch
+        whose requests stopped coming (a burst ended). Not at all once
         requests have been refused since the last batch: their clients back off (Retry-After), the
         batch would wait for requests that do not come, and the core would idle while it has work
         queued."""
@@ -184,9 +187,14 @@ class GroupCommitter:
         arriving = self._queued_items / max(waited, 1e-3)  # items a second since the oldest arrived
         if self._queued_items + arriving * budget < self.max_items * self.SUSTAINED_FILL:
             return 0.0  # light traffic: the batch would stay small whatever it waits
+        # Requests stopped coming (a burst ended): nothing more will fill it. The wait below is cut to
+        # this horizon, so that a pause is noticed without a new request to wake the writer.
+        horizon = self.STOPPED_GAPS * waited / len(self._queue) + self.MIN_FILL_WAIT_S
+        if now - self._queue[-1].queued_at > horizon:
+            return 0.0
         to_fill = (self.max_items - self._queued_items) / arriving
         # (at least MIN_FILL_WAIT_S: a batch a few items short when requests stop must not spin)
-        return max(min(to_fill, budget), self.MIN_FILL_WAIT_S)
+        return max(min(to_fill, budget, horizon), self.MIN_FILL_WAIT_S)
 
     def _run(self) -> None:
         while True:

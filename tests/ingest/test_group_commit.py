@@ -117,11 +117,13 @@ def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, f
     ([(1.5, 900)], 1.0, 1.0, 0.0),               # ... or all of it
     ([(0.5, 300), (0.0, 300)], 0.0, 0.0, 0.0),   # no fill wait (answers wait for the insert): past the linger, go
     ([(0.5, 499), (0.0, 499)], 0.0, 1.0, 0.01),  # two items short: a short wait, not a spin
+    ([(1.0, 100), (0.99, 100), (0.98, 100), (0.97, 100), (0.96, 100)], 0.0, 1.0, 0.0),  # they stopped coming: go
+    ([(0.5, 60), (0.4, 60), (0.3, 60), (0.2, 60), (0.1, 60)], 0.0, 1.0, 0.41),  # a look again 4 mean gaps on
 ])
 def test_a_batch_waits_to_fill_only_under_sustained_load(queue, free_for, fill_wait_s, expected):
     """Past its linger a batch from the ingest log waits on until it is full or the fill wait after the
     writer became free ends, while requests arrive fast enough (at the rate since its oldest) to bring it
-    to a quarter of the batch by then; lighter traffic goes as it is."""
+    to a quarter of the batch by then and keep coming; lighter traffic, or a burst that ended, goes as it is."""
     now = 1000.0
     committer = _committer_with_queue(queue, now, fill_wait_s)
     assert committer._linger_s(now - free_for, now) == pytest.approx(expected, abs=1e-3)
