@@ -532,6 +532,8 @@ typedef struct {
     Msg kv;      /* the KeyValue: its value is every occurrence of field 2, merged */
     size_t at, len; /* the rendered value, in the walk's arena */
     uint8_t content;
+    uint8_t flags;  /* what the key says of the span's dialect (KF_*) */
+    int8_t wanted;  /* the index in KEYS of its name, -1 if no lookup reads it */
 } Pair;
 
 typedef struct {
@@ -618,6 +620,21 @@ typedef struct {
     uint64_t n, inner_n; /* elements (or inner arrays) so far, and inner arrays' elements so far */
 } Column;
 
+/* What a key alone decides - whether it is content, its current name, which lookup reads it, what it says
+ * of the dialect - computed once per distinct key and cached per thread (keys repeat from span to span;
+ * the tests below took a fifth of the walk). */
+typedef struct {
+    uint8_t content, flags;
+    int8_t old;                 /* its index in OLD (a deprecated name), -1 */
+    int8_t wanted, wanted_name; /* the index in KEYS of the key and of its current name, -1 */
+} KeyFacts;
+
+typedef struct {
+    Bytes key; /* NULL ptr: empty */
+    uint64_t hash;
+    KeyFacts facts;
+} FactsSlot;
+
 typedef struct {
     Column *columns; /* the rows, column by column */
     uint64_t rows;
@@ -634,6 +651,8 @@ typedef struct {
     Order kept, order; /* the span's attributes kept after redaction, and in the stored map's order */
     Events events;
     Links links;
+    FactsSlot *facts; /* what each key decides (NULL: out of memory, computed each time) */
+    size_t facts_n;
 } Walk;
 
 static inline Out *col(Walk *w, int c) { return &w->columns[c].data; }
@@ -701,11 +720,6 @@ static int is_content(Bytes k) {
         match = k.len > at && k.ptr[at] >= '0' && k.ptr[at] <= '9';
     }
     return match && !(STARTS(k, "gen_ai.guardrail.security.content.") && ENDS(k, ".hash"));
-}
-
-static Bytes current_name(Bytes k) {
-    int i = names_find(&OLD_NAMES, k);
-    return i < 0 ? k : NEW[i];
 }
 
 /* transform(value, from, to, default) over constant tables. */
@@ -814,13 +828,18 @@ static void put_hmac(Out *o, Bytes value, Bytes inner, Bytes outer) {
 
 /* ---- rendering and lookups ----------------------------------------------------------------------------- */
 
+static KeyFacts facts_of(FactsSlot *cache, size_t *cached, Bytes k);
+
 /* Each pair's value rendered into the arena (its HMAC if it is content and the project hashes content),
  * whether it is content, and (for span attributes) its current name. */
 static int render_pairs(Walk *w, Out *arena, Pairs *ps, const Envelope *e, int names) {
     for (size_t i = 0; i < ps->n; i++) {
         Pair *p = &ps->items[i];
-        p->content = (uint8_t)is_content(p->key);
-        p->name = names ? current_name(p->key) : p->key;
+        KeyFacts f = facts_of(w->facts, &w->facts_n, p->key);
+        p->content = f.content;
+        p->name = names && f.old >= 0 ? NEW[f.old] : p->key;
+        p->wanted = names ? f.wanted_name : f.wanted;
+        p->flags = f.flags;
         Out *into = p->content && e->redaction == 1 ? &w->scratch2 : arena;
         size_t at = into->len;
         if (render_members(into, &w->scratch, members_of(p->kv, 2), 0)) return -1;
@@ -855,14 +874,91 @@ static void index_names(void) {
     }
 }
 
+/* The index in KEYS of a name, -1 if no lookup reads it. */
+static int wanted_index(Bytes name) {
+    if (name.len == 0 || name.len >= MAX_KEY_LENGTH) return -1;
+    for (const int8_t *k = BY_LENGTH[name.len]; *k >= 0; k++)
+        if (memcmp(name.ptr, KEYS[*k].ptr, name.len) == 0) return *k;
+    return -1;
+}
+
+/* What the spans view derives from the attribute keys (kept after redaction, as sent), a bit each. */
+enum { KF_OI = 1, KF_OLLM = 2, KF_DEPRECATED = 4, KF_GENAI = 8, KF_INPUT = 16, KF_PROMPT = 32, KF_GUARD = 64 };
+
+static uint8_t key_flags(Bytes k) {
+    return (uint8_t)((EQ(k, "openinference.span.kind") || EQ(k, "llm.token_count.prompt") ? KF_OI : 0) |
+                     (STARTS(k, "traceloop.") || STARTS(k, "llm.usage.") ? KF_OLLM : 0) |
+                     (EQ(k, "gen_ai.system") || EQ(k, "gen_ai.usage.prompt_tokens") ? KF_DEPRECATED : 0) |
+                     (STARTS(k, "gen_ai.") ? KF_GENAI : 0) | (EQ(k, "gen_ai.usage.input_tokens") ? KF_INPUT : 0) |
+                     (EQ(k, "gen_ai.usage.prompt_tokens") || EQ(k, "llm.usage.prompt_tokens") ? KF_PROMPT : 0) |
+                     (STARTS(k, "gen_ai.guardrail.") || STARTS(k, "guard.") ? KF_GUARD : 0));
+}
+
+static KeyFacts compute_facts(Bytes k) {
+    KeyFacts f = {(uint8_t)is_content(k), key_flags(k), (int8_t)names_find(&OLD_NAMES, k), (int8_t)wanted_index(k), -1};
+    f.wanted_name = f.old < 0 ? f.wanted : (int8_t)wanted_index(NEW[f.old]);
+    return f;
+}
+
+/* The cache, one per walk (a batch holds a few dozen distinct keys): open addressing, a few probes; its
+ * keys point into the batch's envelopes. Keys past its bounds (hostile or unusual input) are simply
+ * computed each time. */
+#define FACTS_SLOTS 1024
+#define FACTS_MAX 768
+#define FACTS_PROBES 8
+
+static inline uint64_t key_hash(Bytes k) {
+    uint64_t a = 0, b = 0;
+    if (k.len >= 8) {
+        memcpy(&a, k.ptr, 8);
+        memcpy(&b, k.ptr + k.len - 8, 8);
+    } else {
+        for (size_t i = 0; i < k.len; i++) a = a << 8 | k.ptr[i];
+    }
+    uint64_t h = a ^ ((b << 31 | b >> 33) * 0x9E3779B97F4A7C15ULL) ^ k.len;
+    h ^= h >> 33; /* MurmurHash3's finaliser: every input bit reaches the slot bits */
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    return h ^ (h >> 33);
+}
+
+static inline int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) { /* keys are short: no call */
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+    }
+    for (; n; n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
+static KeyFacts facts_of(FactsSlot *cache, size_t *cached, Bytes k) {
+    if (!cache || k.len == 0) return compute_facts(k);
+    uint64_t h = key_hash(k);
+    for (size_t i = 0, s = h & (FACTS_SLOTS - 1); i < FACTS_PROBES; i++, s = (s + 1) & (FACTS_SLOTS - 1)) {
+        FactsSlot *slot = &cache[s];
+        if (!slot->key.ptr) {
+            KeyFacts f = compute_facts(k);
+            if (*cached < FACTS_MAX) {
+                *slot = (FactsSlot){k, h, f};
+                ++*cached;
+            }
+            return f;
+        }
+        if (slot->hash == h && slot->key.len == k.len && same_bytes(slot->key.ptr, k.ptr, k.len)) return slot->facts;
+    }
+    return compute_facts(k);
+}
+
 /* first[k]: the pair that a map lookup of wanted name k returns (the first so named), -1 if none. */
 static void index_pairs(const Pairs *ps, const size_t *order, size_t n, int32_t *first) {
     for (int k = 0; k < K_COUNT; k++) first[k] = -1;
     for (size_t i = 0; i < n; i++) {
-        Bytes name = ps->items[order[i]].name;
-        if (name.len == 0 || name.len >= MAX_KEY_LENGTH) continue;
-        for (const int8_t *k = BY_LENGTH[name.len]; *k >= 0; k++)
-            if (first[*k] < 0 && memcmp(name.ptr, KEYS[*k].ptr, name.len) == 0) first[*k] = (int32_t)order[i];
+        int k = ps->items[order[i]].wanted;
+        if (k >= 0 && first[k] < 0) first[k] = (int32_t)order[i];
     }
 }
 
@@ -1020,20 +1116,11 @@ typedef struct {
 } Keys;
 
 static Keys read_keys(const Pairs *ps, const size_t *kept, size_t n) {
-    int oi = 0, ollm = 0, deprecated = 0, genai = 0, input = 0, prompt = 0, guard = 0;
-    for (size_t i = 0; i < n; i++) {
-        Bytes k = ps->items[kept[i]].key;
-        oi |= EQ(k, "openinference.span.kind") || EQ(k, "llm.token_count.prompt");
-        ollm |= STARTS(k, "traceloop.") || STARTS(k, "llm.usage.");
-        deprecated |= EQ(k, "gen_ai.system") || EQ(k, "gen_ai.usage.prompt_tokens");
-        genai |= STARTS(k, "gen_ai.");
-        input |= EQ(k, "gen_ai.usage.input_tokens");
-        prompt |= EQ(k, "gen_ai.usage.prompt_tokens") || EQ(k, "llm.usage.prompt_tokens");
-        guard |= STARTS(k, "gen_ai.guardrail.") || STARTS(k, "guard.");
-    }
-    Keys r = {NONE, !input && prompt, guard};
-    r.dialect = oi ? CSTR("openinference") : ollm ? CSTR("openllmetry") : deprecated ? CSTR("otel_genai_deprecated")
-              : genai ? CSTR("otel_genai") : NONE;
+    unsigned f = 0;
+    for (size_t i = 0; i < n; i++) f |= ps->items[kept[i]].flags;
+    Keys r = {NONE, !(f & KF_INPUT) && (f & KF_PROMPT), (f & KF_GUARD) != 0};
+    r.dialect = f & KF_OI ? CSTR("openinference") : f & KF_OLLM ? CSTR("openllmetry")
+              : f & KF_DEPRECATED ? CSTR("otel_genai_deprecated") : f & KF_GENAI ? CSTR("otel_genai") : NONE;
     return r;
 }
 
@@ -1345,7 +1432,7 @@ static void walk_free(Walk *w) {
     free(w->arena.buf), free(w->res_arena.buf), free(w->scratch.buf), free(w->resource_keys.buf);
     free(w->resource_values.buf);
     free(w->tmp.buf), free(w->scratch2.buf), free(w->pairs.items), free(w->event_pairs.items), free(w->resource_pairs.items);
-    free(w->kept.items), free(w->order.items), free(w->events.items), free(w->links.items);
+    free(w->kept.items), free(w->order.items), free(w->events.items), free(w->links.items), free(w->facts);
 }
 
 /* ---- the request check -------------------------------------------------------------------------- */
@@ -1523,6 +1610,7 @@ static PyObject *rows(PyObject *self, PyObject *arg) {
         Walk w;
         memset(&w, 0, sizeof w);
         w.columns = kept;
+        w.facts = calloc(FACTS_SLOTS, sizeof *w.facts);
         for (int c = 0; c < C_COUNT; c++) {
             Column *k = &kept[c];
             k->data.len = k->ends.len = k->inner_ends.len = 0;

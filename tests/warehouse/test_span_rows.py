@@ -224,6 +224,31 @@ def test_span_rows_store_exactly_what_the_protobuf_input_stores(warehouse):
         assert _rows(warehouse, table, columns, by_rows) == _rows(warehouse, table, columns, by_protobuf), table
 
 
+def _many_keys_request(count: int) -> bytes:
+    """A span carrying ``count`` distinct attribute keys: more than the walk caches per batch."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(
+        trace_id=b"\x03" * 16, span_id=b"\x04" * 8, name="many-keys", start_time_unix_nano=time.time_ns())
+    for i in range(count):
+        span.attributes.add(key=f"custom.key.{i:05d}", value=AnyValue(int_value=i))
+    return request.SerializeToString()
+
+
+def test_keys_past_the_walks_cache_are_normalised_the_same(warehouse):
+    """The walk caches what each distinct key decides (content, current name, lookups, dialect) for up to
+    768 keys a batch; past that, or with keys that collide, it decides each time - with the same rows."""
+    rng = random.Random(20261201)
+    bodies = [_many_keys_request(1000)] + [_dialect_request(rng) for _ in range(3)] + [_varied_request(rng)]
+    by_protobuf, by_rows = rng.randrange(10**9, 2 * 10**9), rng.randrange(2 * 10**9, 3 * 10**9)
+    received = time.time_ns()
+    warehouse.insert_formatted("INSERT INTO otlp_spans_in", "Protobuf", _envelopes(by_protobuf, bodies, received),
+                               insert_settings("traces"))
+    insert_envelopes(warehouse, "traces", [_envelopes(by_rows, bodies, received)])
+    assert len(_rows(warehouse, "spans", SPAN_COLUMNS, by_rows)) == 1 + 3 * 240 + 240
+    for table, columns in TABLES.items():
+        assert _rows(warehouse, table, columns, by_rows) == _rows(warehouse, table, columns, by_protobuf), table
+
+
 def test_doubles_are_printed_as_clickhouse_prints_them(warehouse):
     values = _doubles(random.Random(7))
     frame = warehouse.admin_query("SELECT toString(x) AS s FROM (SELECT arrayJoin({v:Array(Float64)}) AS x)",
