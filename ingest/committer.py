@@ -88,6 +88,7 @@ class GroupCommitter:
         self._cond = threading.Condition()
         self._stopping = False
         self._refused_seen = 0  # refusals counted when the writer last took a batch
+        self._last_arrival = 0.0  # when the newest request was submitted (it may still be in the ingest log's hands)
         self._thread = threading.Thread(target=self._run, name=f"commit-{signal}", daemon=True)
 
     def start(self) -> "GroupCommitter":
@@ -101,6 +102,7 @@ class GroupCommitter:
         pending = self._pending(envelope, items, kinds, project_id, request_length)
         with self._cond:
             self._check_room(len(envelope))
+            self._last_arrival = pending.queued_at
             self._pending_bytes += len(envelope)
             self._enqueue(pending)
             self._cond.notify_all()
@@ -169,8 +171,8 @@ class GroupCommitter:
         CPU; without the wait, batches settle at what arrives during one insert. (Waiting only for a
         batch that would be *full* by then made the batch size all or nothing: at 50k spans/s a
         131,072-item batch never waited and went with ~12k.) Light traffic (the batch would stay
-        under ``SUSTAINED_FILL`` of ``max_items``) goes at the linger, as before, and so does a batch
-        whose requests stopped coming (a burst ended). Not at all once
+        under ``SUSTAINED_FILL`` of ``max_items``) goes at the linger, as before, and so does a lone
+        request or a batch whose requests stopped coming (a burst ended). Not at all once
         requests have been refused since the last batch: their clients back off (Retry-After), the
         batch would wait for requests that do not come, and the core would idle while it has work
         queued."""
@@ -184,13 +186,17 @@ class GroupCommitter:
         # then would only refuse requests.
         if budget <= 0 or self._pending_bytes * 2 >= self.max_pending_bytes:
             return 0.0
+        # A lone request says nothing of a rate (one large request on an idle server is no sustained load).
+        if len(self._queue) < 2:
+            return 0.0
         arriving = self._queued_items / max(waited, 1e-3)  # items a second since the oldest arrived
         if self._queued_items + arriving * budget < self.max_items * self.SUSTAINED_FILL:
             return 0.0  # light traffic: the batch would stay small whatever it waits
         # Requests stopped coming (a burst ended): nothing more will fill it. The wait below is cut to
         # this horizon, so that a pause is noticed without a new request to wake the writer.
-        horizon = self.STOPPED_GAPS * waited / len(self._queue) + self.MIN_FILL_WAIT_S
-        if now - self._queue[-1].queued_at > horizon:
+        gap = (self._queue[-1].queued_at - self._queue[0].queued_at) / (len(self._queue) - 1)
+        horizon = self.STOPPED_GAPS * gap + self.MIN_FILL_WAIT_S
+        if now - self._last_arrival > horizon:
             return 0.0
         to_fill = (self.max_items - self._queued_items) / arriving
         # (at least MIN_FILL_WAIT_S: a batch a few items short when requests stop must not spin)

@@ -103,7 +103,7 @@ def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, f
                                fill_wait_s=fill_wait_s)
     for age, items in ages_and_items:
         committer.submit(b"x" * bytes_each, items)
-        committer._queue[-1].queued_at = now - age
+        committer._queue[-1].queued_at = committer._last_arrival = now - age
     return committer
 
 
@@ -112,12 +112,14 @@ def _committer_with_queue(ages_and_items: list[tuple[float, int]], now: float, f
     ([(0.5, 100), (0.0, 100)], 0.0, 1.0, 1.0),   # 400 items a second: not full by then, but 600: the whole wait
     ([(0.5, 50)], 0.0, 1.0, 0.0),                # 100 a second: 150 by then, under a quarter of the batch: go
     ([(0.5, 300), (0.0, 300)], 0.0, 1.0, 0.333),  # 1200 a second: the other 400 in a third of a second
-    ([(1.5, 900)], 0.0, 1.0, 0.167),             # 600 a second (the oldest came during the last insert)
-    ([(1.5, 900)], 0.9, 1.0, 0.1),               # ... but the writer has already waited 0.9 of its 1 s
-    ([(1.5, 900)], 1.0, 1.0, 0.0),               # ... or all of it
+    ([(1.5, 450), (0.0, 450)], 0.0, 1.0, 0.167),  # 600 a second (the oldest came during the last insert)
+    ([(1.5, 450), (0.0, 450)], 0.9, 1.0, 0.1),   # ... but the writer has already waited 0.9 of its 1 s
+    ([(1.5, 450), (0.0, 450)], 1.0, 1.0, 0.0),   # ... or all of it
+    ([(0.3, 900)], 0.0, 1.0, 0.0),               # a lone request, however large, is no sustained load
     ([(0.5, 300), (0.0, 300)], 0.0, 0.0, 0.0),   # no fill wait (answers wait for the insert): past the linger, go
     ([(0.5, 499), (0.0, 499)], 0.0, 1.0, 0.01),  # two items short: a short wait, not a spin
     ([(1.0, 100), (0.99, 100), (0.98, 100), (0.97, 100), (0.96, 100)], 0.0, 1.0, 0.0),  # they stopped coming: go
+    ([(1.0, 100), (0.99, 100), (0.98, 100), (0.9, 100)], 0.05, 1.0, 0.0),  # ... a few of them, too
     ([(0.5, 60), (0.4, 60), (0.3, 60), (0.2, 60), (0.1, 60)], 0.0, 1.0, 0.41),  # a look again 4 mean gaps on
 ])
 def test_a_batch_waits_to_fill_only_under_sustained_load(queue, free_for, fill_wait_s, expected):
