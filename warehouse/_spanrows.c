@@ -570,6 +570,7 @@ static int add_pair(Pairs *ps, const Field *kv) {
     Pair *p = PUSH(*ps);
     if (!p) return -1;
     memset(p, 0, sizeof *p);
+    p->wanted = -1; /* until render_pairs reads the key */
     p->kv = sub(kv);
     return read_key_value(p->kv, &p->key.ptr, &p->key.len) < 0 ? -1 : 0;
 }
@@ -621,8 +622,8 @@ typedef struct {
 } Column;
 
 /* What a key alone decides - whether it is content, its current name, which lookup reads it, what it says
- * of the dialect - computed once per distinct key and cached per thread (keys repeat from span to span;
- * the tests below took a fifth of the walk). */
+ * of the dialect - computed once per distinct key of a batch and cached for the walk (keys repeat from
+ * span to span; the tests below took a fifth of the walk). */
 typedef struct {
     uint8_t content, flags;
     int8_t old;                 /* its index in OLD (a deprecated name), -1 */
@@ -907,15 +908,20 @@ static KeyFacts compute_facts(Bytes k) {
 #define FACTS_MAX 768
 #define FACTS_PROBES 8
 
-static inline uint64_t key_hash(Bytes k) {
-    uint64_t a = 0, b = 0;
-    if (k.len >= 8) {
-        memcpy(&a, k.ptr, 8);
-        memcpy(&b, k.ptr + k.len - 8, 8);
-    } else {
-        for (size_t i = 0; i < k.len; i++) a = a << 8 | k.ptr[i];
+static inline uint64_t key_hash(Bytes k) { /* every byte counts: keys of a family differ mid-way */
+    uint64_t h = k.len * 0x9E3779B97F4A7C15ULL, w = 0;
+    size_t i = 0;
+    for (; i + 8 <= k.len; i += 8) {
+        memcpy(&w, k.ptr + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
     }
-    uint64_t h = a ^ ((b << 31 | b >> 33) * 0x9E3779B97F4A7C15ULL) ^ k.len;
+    if (i < k.len) {
+        w = 0;
+        if (k.len >= 8) memcpy(&w, k.ptr + k.len - 8, 8); /* the last 8 bytes, overlapping */
+        else
+            for (size_t j = 0; j < k.len; j++) w = w << 8 | k.ptr[j];
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    }
     h ^= h >> 33; /* MurmurHash3's finaliser: every input bit reaches the slot bits */
     h *= 0xFF51AFD7ED558CCDULL;
     h ^= h >> 33;
